@@ -1,0 +1,104 @@
+import { ErrorCode, PeerChannelError } from '../errors/index.js';
+import { type FrameLimits, defaultFrameLimits } from './limits.js';
+import { pack, unpack } from './packr.js';
+
+/** Length of a message id in bytes. */
+export const MESSAGE_ID_BYTES = 16;
+
+/** The signed part of a call message: everything but the hop count. */
+export interface CallBody {
+  readonly type: 'call';
+  /** Random 16-byte message id. */
+  readonly id: Uint8Array;
+  /** Peer id of the original sender. */
+  readonly origin: string;
+  /** Peer id of the one recipient of a directed call, or `null` for a flood. */
+  readonly target: string | null;
+  readonly contract: string;
+  readonly operation: string;
+  readonly args: readonly unknown[];
+  /** True when the sender waits for replies. */
+  readonly wantsReply: boolean;
+}
+
+/** The signed part of a reply to a call. */
+export interface ReplyBody {
+  readonly type: 'reply';
+  readonly id: Uint8Array;
+  readonly origin: string;
+  readonly target: string;
+  /** Id of the call this answers. */
+  readonly inReplyTo: Uint8Array;
+  readonly ok: boolean;
+  /** The returned value when `ok`, else `{ code, message }`. */
+  readonly value: unknown;
+}
+
+export type MessageBody = CallBody | ReplyBody;
+
+function shape(message: string): PeerChannelError {
+  return new PeerChannelError(ErrorCode.FRAME_SHAPE, message);
+}
+
+/** Encodes a body; its bytes are what message security signs. */
+export function encodeBody(body: MessageBody): Uint8Array {
+  if (body.type === 'call') {
+    return pack([0, body.id, body.origin, body.target, body.contract, body.operation, body.args, body.wantsReply]);
+  }
+  return pack([1, body.id, body.origin, body.target, body.inReplyTo, body.ok, body.value]);
+}
+
+function id(v: unknown, what: string): Uint8Array {
+  if (!(v instanceof Uint8Array) || v.length !== MESSAGE_ID_BYTES) throw shape(`${what} must be ${MESSAGE_ID_BYTES} bytes`);
+  return v;
+}
+
+function name(v: unknown, what: string, limits: FrameLimits): string {
+  if (typeof v !== 'string' || v.length === 0 || v.length > limits.maxNameLength) throw shape(`${what} must be a non-empty string of at most ${limits.maxNameLength} characters`);
+  return v;
+}
+
+/**
+ * Decodes and validates a message body from an untrusted peer.
+ *
+ * @throws PeerChannelError `PC_ERR_FRAME_DECODE` or `PC_ERR_FRAME_SHAPE`.
+ */
+export function decodeBody(data: Uint8Array, limits: FrameLimits = defaultFrameLimits): MessageBody {
+  let raw: unknown;
+  try {
+    raw = unpack(data);
+  } catch (cause) {
+    throw new PeerChannelError(ErrorCode.FRAME_DECODE, 'message body is not valid msgpack', { cause });
+  }
+  if (!Array.isArray(raw)) throw shape('message body must be a tuple');
+  if (raw[0] === 0) {
+    if (raw.length !== 8) throw shape('call body must have 8 fields');
+    const args = raw[6];
+    if (!Array.isArray(args) || args.length > limits.maxArgs) throw shape(`call arguments must be a list of at most ${limits.maxArgs}`);
+    if (typeof raw[7] !== 'boolean') throw shape('wantsReply must be a boolean');
+    return {
+      type: 'call',
+      id: id(raw[1], 'message id'),
+      origin: name(raw[2], 'origin', limits),
+      target: raw[3] === null ? null : name(raw[3], 'target', limits),
+      contract: name(raw[4], 'contract', limits),
+      operation: name(raw[5], 'operation', limits),
+      args,
+      wantsReply: raw[7],
+    };
+  }
+  if (raw[0] === 1) {
+    if (raw.length !== 7) throw shape('reply body must have 7 fields');
+    if (typeof raw[5] !== 'boolean') throw shape('reply ok flag must be a boolean');
+    return {
+      type: 'reply',
+      id: id(raw[1], 'message id'),
+      origin: name(raw[2], 'origin', limits),
+      target: name(raw[3], 'target', limits),
+      inReplyTo: id(raw[4], 'reply-to id'),
+      ok: raw[5],
+      value: raw[6],
+    };
+  }
+  throw shape('unknown message body type');
+}

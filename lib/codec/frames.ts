@@ -1,0 +1,216 @@
+import { ErrorCode, PeerChannelError } from '../errors/index.js';
+import { type FrameLimits, defaultFrameLimits } from './limits.js';
+import { pack, unpack } from './packr.js';
+
+/** Wire protocol version carried in every handshake. */
+export const PROTOCOL_VERSION = 1;
+
+/** Frame type tags: the first element of every frame tuple. */
+export const FrameKind = {
+  Hello: 1,
+  Welcome: 2,
+  Refuse: 3,
+  Disconnect: 4,
+  Auth: 5,
+  Flood: 10,
+  Direct: 11,
+  /** First tag owned by an extension (tree broadcast, utility, resolver, records). */
+  FirstExtension: 16,
+  LastExtension: 127,
+} as const;
+
+/** A peer known by id and where it can be reached; used in referrals. */
+export interface PeerRef {
+  readonly peerId: string;
+  readonly addresses: readonly string[];
+}
+
+/** Free-form handshake extension fields (security material), validated by their owner. */
+export type HandshakeExt = Readonly<Record<string, unknown>>;
+
+export interface HelloFrame {
+  readonly kind: typeof FrameKind.Hello;
+  readonly version: number;
+  readonly peerId: string;
+  readonly mesh: string;
+  readonly addresses: readonly string[];
+  readonly ext: HandshakeExt;
+}
+export interface WelcomeFrame {
+  readonly kind: typeof FrameKind.Welcome;
+  readonly version: number;
+  readonly peerId: string;
+  readonly addresses: readonly string[];
+  readonly ext: HandshakeExt;
+}
+export interface RefuseFrame {
+  readonly kind: typeof FrameKind.Refuse;
+  readonly code: string;
+  readonly message: string;
+  readonly referrals: readonly PeerRef[];
+}
+export interface DisconnectFrame {
+  readonly kind: typeof FrameKind.Disconnect;
+  readonly code: string;
+  readonly message: string;
+  readonly referrals: readonly PeerRef[];
+}
+export interface AuthFrame {
+  readonly kind: typeof FrameKind.Auth;
+  readonly payload: HandshakeExt;
+}
+/** A flooded message: the hop count travels outside the signed body. */
+export interface FloodFrame {
+  readonly kind: typeof FrameKind.Flood;
+  /** Remaining hops, or `null` for unlimited. */
+  readonly hops: number | null;
+  readonly body: Uint8Array;
+  readonly sig: Uint8Array | null;
+}
+/** A directed message routed toward `target` (in the body); `ttl` bounds its path length. */
+export interface DirectFrame {
+  readonly kind: typeof FrameKind.Direct;
+  readonly ttl: number;
+  readonly body: Uint8Array;
+  readonly sig: Uint8Array | null;
+}
+/** A frame owned by an extension protocol; its payload is validated by that protocol. */
+export interface ExtensionFrame {
+  readonly kind: number;
+  readonly payload: unknown;
+}
+
+export type Frame =
+  | HelloFrame
+  | WelcomeFrame
+  | RefuseFrame
+  | DisconnectFrame
+  | AuthFrame
+  | FloodFrame
+  | DirectFrame;
+
+function shape(message: string): PeerChannelError {
+  return new PeerChannelError(ErrorCode.FRAME_SHAPE, message);
+}
+
+function str(v: unknown, what: string, limits: FrameLimits): string {
+  if (typeof v !== 'string' || v.length > limits.maxNameLength) throw shape(`${what} must be a string of at most ${limits.maxNameLength} characters`);
+  return v;
+}
+
+function bytes(v: unknown, what: string, max: number): Uint8Array {
+  if (!(v instanceof Uint8Array) || v.length > max) throw shape(`${what} must be bytes (at most ${max})`);
+  return v;
+}
+
+function strList(v: unknown, what: string, limits: FrameLimits): string[] {
+  if (!Array.isArray(v) || v.length > limits.maxAddresses) throw shape(`${what} must be a list of at most ${limits.maxAddresses}`);
+  return v.map((s, i) => str(s, `${what}[${i}]`, limits));
+}
+
+function ext(v: unknown, what: string): HandshakeExt {
+  if (v === null || v === undefined) return {};
+  if (typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array) throw shape(`${what} must be a map`);
+  return v as HandshakeExt;
+}
+
+function refs(v: unknown, limits: FrameLimits): PeerRef[] {
+  if (!Array.isArray(v) || v.length > limits.maxAddresses) throw shape(`referrals must be a list of at most ${limits.maxAddresses}`);
+  return v.map((r, i) => {
+    if (!Array.isArray(r) || r.length !== 2) throw shape(`referral ${i} must be [peerId, addresses]`);
+    return { peerId: str(r[0], 'referral peer id', limits), addresses: strList(r[1], 'referral addresses', limits) };
+  });
+}
+
+function hopValue(v: unknown, limits: FrameLimits): number | null {
+  if (v === null) return null;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > limits.maxHops) {
+    throw new PeerChannelError(ErrorCode.BAD_HOP_COUNT, `hop count must be null or an integer in 1..${limits.maxHops}`);
+  }
+  return v;
+}
+
+/** Encodes a core frame as its tagged tuple. */
+export function encodeFrame(frame: Frame): Uint8Array {
+  switch (frame.kind) {
+    case FrameKind.Hello:
+      return pack([frame.kind, frame.version, frame.peerId, frame.mesh, frame.addresses, frame.ext]);
+    case FrameKind.Welcome:
+      return pack([frame.kind, frame.version, frame.peerId, frame.addresses, frame.ext]);
+    case FrameKind.Refuse:
+    case FrameKind.Disconnect:
+      return pack([frame.kind, frame.code, frame.message, frame.referrals.map((r) => [r.peerId, r.addresses])]);
+    case FrameKind.Auth:
+      return pack([frame.kind, frame.payload]);
+    case FrameKind.Flood:
+      return pack([frame.kind, frame.hops, frame.body, frame.sig]);
+    case FrameKind.Direct:
+      return pack([frame.kind, frame.ttl, frame.body, frame.sig]);
+  }
+}
+
+/** Encodes an extension frame `[kind, payload]`. */
+export function encodeExtensionFrame(kind: number, payload: unknown): Uint8Array {
+  if (!Number.isInteger(kind) || kind < FrameKind.FirstExtension || kind > FrameKind.LastExtension) {
+    throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, `extension frame kind ${kind} is outside ${FrameKind.FirstExtension}..${FrameKind.LastExtension}`);
+  }
+  return pack([kind, payload]);
+}
+
+/**
+ * Decodes and validates one frame from an untrusted peer.
+ *
+ * @throws PeerChannelError `PC_ERR_FRAME_TOO_LARGE`, `PC_ERR_FRAME_DECODE`, `PC_ERR_FRAME_SHAPE`
+ * or `PC_ERR_BAD_HOP_COUNT`; the caller closes the link with that code.
+ */
+export function decodeFrame(data: Uint8Array, limits: FrameLimits = defaultFrameLimits): Frame | ExtensionFrame {
+  if (data.length > limits.maxFrameBytes) {
+    throw new PeerChannelError(ErrorCode.FRAME_TOO_LARGE, `frame of ${data.length} bytes exceeds ${limits.maxFrameBytes}`);
+  }
+  let raw: unknown;
+  try {
+    raw = unpack(data);
+  } catch (cause) {
+    throw new PeerChannelError(ErrorCode.FRAME_DECODE, 'frame is not valid msgpack', { cause });
+  }
+  if (!Array.isArray(raw) || raw.length < 2 || typeof raw[0] !== 'number') throw shape('frame must be a tagged tuple');
+  const kind = raw[0];
+  switch (kind) {
+    case FrameKind.Hello:
+      if (raw.length !== 6 || typeof raw[1] !== 'number') throw shape('hello must be [1, version, peerId, mesh, addresses, ext]');
+      return { kind, version: raw[1], peerId: str(raw[2], 'peer id', limits), mesh: str(raw[3], 'mesh', limits), addresses: strList(raw[4], 'addresses', limits), ext: ext(raw[5], 'hello ext') };
+    case FrameKind.Welcome:
+      if (raw.length !== 5 || typeof raw[1] !== 'number') throw shape('welcome must be [2, version, peerId, addresses, ext]');
+      return { kind, version: raw[1], peerId: str(raw[2], 'peer id', limits), addresses: strList(raw[3], 'addresses', limits), ext: ext(raw[4], 'welcome ext') };
+    case FrameKind.Refuse:
+    case FrameKind.Disconnect: {
+      if (raw.length !== 4) throw shape('refuse/disconnect must be [kind, code, message, referrals]');
+      const fields = { code: str(raw[1], 'code', limits), message: typeof raw[2] === 'string' ? raw[2].slice(0, 1024) : '', referrals: refs(raw[3], limits) };
+      return kind === FrameKind.Refuse ? { kind, ...fields } : { kind, ...fields };
+    }
+    case FrameKind.Auth:
+      if (raw.length !== 2) throw shape('auth must be [5, payload]');
+      return { kind, payload: ext(raw[1], 'auth payload') };
+    case FrameKind.Flood:
+      if (raw.length !== 4) throw shape('flood must be [10, hops, body, sig]');
+      return { kind, hops: hopValue(raw[1], limits), body: bytes(raw[2], 'body', limits.maxFrameBytes), sig: raw[3] === null ? null : bytes(raw[3], 'signature', 512) };
+    case FrameKind.Direct: {
+      if (raw.length !== 4) throw shape('direct must be [11, ttl, body, sig]');
+      const ttl = raw[1];
+      if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 1 || ttl > limits.maxHops) {
+        throw new PeerChannelError(ErrorCode.BAD_HOP_COUNT, `direct ttl must be an integer in 1..${limits.maxHops}`);
+      }
+      return { kind, ttl, body: bytes(raw[2], 'body', limits.maxFrameBytes), sig: raw[3] === null ? null : bytes(raw[3], 'signature', 512) };
+    }
+    default:
+      if (kind >= FrameKind.FirstExtension && kind <= FrameKind.LastExtension && raw.length === 2) {
+        return { kind, payload: raw[1] };
+      }
+      throw shape(`unknown frame kind ${String(kind)}`);
+  }
+}
+
+/** Narrows a decoded frame to the core union. */
+export function isCoreFrame(frame: Frame | ExtensionFrame): frame is Frame {
+  return frame.kind < FrameKind.FirstExtension;
+}

@@ -1,0 +1,2 @@
+export { ErrorCode, isErrorCode } from './codes.js';
+export { PeerChannelError, toPeerChannelError, fromWireFault } from './peer-channel-error.js';

@@ -1,0 +1,2 @@
+export { MemoryNetwork, type MemoryFaults } from './memory-network.js';
+export { memoryTransport, type MemoryTransportOptions } from './memory-transport.js';
