@@ -55,7 +55,7 @@ export class RegistrationTable {
     this.maxTotal = options.maxTotal ?? 100_000;
     this.maxPerMesh = options.maxPerMesh ?? 10_000;
     this.maxPerPeer = options.maxPerPeer ?? 4;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? (() => Date.now());
   }
 
   /** Live registrations (expired ones not yet swept included). */
