@@ -1,3 +1,4 @@
+import type { PeerIdentity } from '../identity/peer-identity.js';
 import type { Link } from '../transport/transport.js';
 
 /** What an admission check knows about the link it guards. */
@@ -10,6 +11,12 @@ export interface AdmissionContext {
   /** The other side's peer id as authenticated by the transport, if it authenticates one. */
   readonly remotePeerId: string | undefined;
   readonly signal: AbortSignal;
+  /**
+   * This node's identity, for admissions that prove key possession (certificate admission signs
+   * the link's binding material with it). Optional so that older callers stay valid; an admission
+   * that needs it and gets none rejects with `PC_ERR_INVALID_ARGUMENT`.
+   */
+  readonly identity?: PeerIdentity;
 }
 
 /**

@@ -16,7 +16,13 @@ import { concatBytes, leb128, prefixFreeCat, utf8Bytes } from './binding.js';
  */
 
 const Point = ristretto255.Point;
-type RistrettoPoint = InstanceType<typeof Point>;
+
+/** The ristretto255 element operations CPace needs (noble does not export its point class type). */
+export interface RistrettoPoint {
+  multiply(scalar: bigint): RistrettoPoint;
+  toBytes(): Uint8Array;
+  equals(other: RistrettoPoint): boolean;
+}
 
 /** Domain separation identifier of the ristretto255 group environment. */
 export const CPACE_DSI = utf8Bytes('CPaceRistretto255');
