@@ -1,1 +1,23 @@
-export {};
+import 'reflect-metadata';
+
+export { ErrorCode, isErrorCode, PeerChannelError, toPeerChannelError } from './errors/index.js';
+export { PeerContract, PeerOperation, PeerHopCount, contractStub, describeContract, type PeerOperationOptions, type ContractClass, type ContractDescriptor, type OperationDescriptor } from './contracts/index.js';
+export { PeerNode, PEER_NODE } from './node/peer-node.js';
+export type { PeerNodeOptions } from './node/options.js';
+export { parseMeshAddress } from './node/mesh-address.js';
+export { token, type Token } from './node/token.js';
+export { currentCall } from './channel/call-context.js';
+export type { PeerCall, Reply, GatherOptions } from './channel/peer-call.js';
+export type { PeerProxy, GatherProxy, CallStyles } from './channel/proxy.js';
+export { withinHops, fromPeer, ofOperation, notFromSelf } from './channel/operators.js';
+export type { MeshStatus } from './mesh/mesh.js';
+export type { MeshStats } from './mesh/mesh-stats.js';
+export type { NeighborInfo } from './mesh/neighbor.js';
+export type { NeighborLimits } from './mesh/options.js';
+export type { PropagationFilter, PropagationAction, PropagationMessage, PropagationDecision, MessageOrigin } from './mesh/propagation.js';
+export { PeerIdentity, peerIdFromSpki } from './identity/peer-identity.js';
+export type { Transport, TransportFactory, TransportComponents, Link, LinkCloseInfo, DialOptions, FrameReceiver } from './transport/transport.js';
+export { MemoryNetwork, memoryTransport, type MemoryFaults, type MemoryTransportOptions } from './transport/memory/index.js';
+export type { PeerResolver, ResolverFactory, ResolverComponents, ResolvedPeer, Registration, ResolveOptions } from './resolver/resolver.js';
+export type { Admission, AdmissionContext } from './security/admission.js';
+export { defaultFrameLimits, type FrameLimits } from './codec/index.js';

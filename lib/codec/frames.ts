@@ -64,6 +64,8 @@ export interface FloodFrame {
   readonly kind: typeof FrameKind.Flood;
   /** Remaining hops, or `null` for unlimited. */
   readonly hops: number | null;
+  /** Hops travelled so far (0 on the sender's links). */
+  readonly travelled: number;
   readonly body: Uint8Array;
   readonly sig: Uint8Array | null;
 }
@@ -71,6 +73,8 @@ export interface FloodFrame {
 export interface DirectFrame {
   readonly kind: typeof FrameKind.Direct;
   readonly ttl: number;
+  /** Hops travelled so far (0 on the sender's links). */
+  readonly travelled: number;
   readonly body: Uint8Array;
   readonly sig: Uint8Array | null;
 }
@@ -130,6 +134,19 @@ function hopValue(v: unknown, limits: FrameLimits): number | null {
   return v;
 }
 
+/** Largest signature blob a message may carry. */
+export const MAX_SIGNATURE_BYTES = 512;
+
+/** Most hops a message may record as travelled; a message that far is not forwarded. */
+export const MAX_TRAVELLED = 65_535;
+
+function travelled(v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_TRAVELLED) {
+    throw new PeerChannelError(ErrorCode.BAD_HOP_COUNT, `travelled hops must be an integer in 0..${MAX_TRAVELLED}`);
+  }
+  return v;
+}
+
 /** Encodes a core frame as its tagged tuple. */
 export function encodeFrame(frame: Frame): Uint8Array {
   switch (frame.kind) {
@@ -143,9 +160,9 @@ export function encodeFrame(frame: Frame): Uint8Array {
     case FrameKind.Auth:
       return pack([frame.kind, frame.payload]);
     case FrameKind.Flood:
-      return pack([frame.kind, frame.hops, frame.body, frame.sig]);
+      return pack([frame.kind, frame.hops, frame.travelled, frame.body, frame.sig]);
     case FrameKind.Direct:
-      return pack([frame.kind, frame.ttl, frame.body, frame.sig]);
+      return pack([frame.kind, frame.ttl, frame.travelled, frame.body, frame.sig]);
   }
 }
 
@@ -192,15 +209,15 @@ export function decodeFrame(data: Uint8Array, limits: FrameLimits = defaultFrame
       if (raw.length !== 2) throw shape('auth must be [5, payload]');
       return { kind, payload: ext(raw[1], 'auth payload') };
     case FrameKind.Flood:
-      if (raw.length !== 4) throw shape('flood must be [10, hops, body, sig]');
-      return { kind, hops: hopValue(raw[1], limits), body: bytes(raw[2], 'body', limits.maxFrameBytes), sig: raw[3] === null ? null : bytes(raw[3], 'signature', 512) };
+      if (raw.length !== 5) throw shape('flood must be [10, hops, travelled, body, sig]');
+      return { kind, hops: hopValue(raw[1], limits), travelled: travelled(raw[2]), body: bytes(raw[3], 'body', limits.maxFrameBytes), sig: raw[4] === null ? null : bytes(raw[4], 'signature', MAX_SIGNATURE_BYTES) };
     case FrameKind.Direct: {
-      if (raw.length !== 4) throw shape('direct must be [11, ttl, body, sig]');
+      if (raw.length !== 5) throw shape('direct must be [11, ttl, travelled, body, sig]');
       const ttl = raw[1];
       if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 1 || ttl > limits.maxHops) {
         throw new PeerChannelError(ErrorCode.BAD_HOP_COUNT, `direct ttl must be an integer in 1..${limits.maxHops}`);
       }
-      return { kind, ttl, body: bytes(raw[2], 'body', limits.maxFrameBytes), sig: raw[3] === null ? null : bytes(raw[3], 'signature', 512) };
+      return { kind, ttl, travelled: travelled(raw[2]), body: bytes(raw[3], 'body', limits.maxFrameBytes), sig: raw[4] === null ? null : bytes(raw[4], 'signature', MAX_SIGNATURE_BYTES) };
     }
     default:
       if (kind >= FrameKind.FirstExtension && kind <= FrameKind.LastExtension && raw.length === 2) {

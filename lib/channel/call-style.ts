@@ -1,0 +1,13 @@
+import type { GatherOptions } from './peer-call.js';
+
+/** How a proxy call travels, chosen at the call site. @internal */
+export interface CallStyle {
+  /** Directed to this peer; flooded when undefined. */
+  readonly target?: string;
+  /** Hop limit for a flood. */
+  readonly hops?: number;
+  /** Reply timeout. */
+  readonly timeoutMs?: number;
+  /** Gather replies from the mesh instead of awaiting one. */
+  readonly gather?: GatherOptions;
+}

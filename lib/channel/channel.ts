@@ -1,0 +1,168 @@
+import { randomFillSync } from 'node:crypto';
+import { Observable } from 'rxjs';
+import { type CallBody, MESSAGE_ID_BYTES, type ReplyBody } from '../codec/index.js';
+import { type ContractDescriptor, type OperationDescriptor, checkArguments } from '../contracts/index.js';
+import { ErrorCode, PeerChannelError, toPeerChannelError } from '../errors/index.js';
+import type { DeliveredMessage } from '../mesh/delivered-message.js';
+import type { Mesh } from '../mesh/mesh.js';
+import type { CallStyle } from './call-style.js';
+import { Dispatcher } from './dispatcher.js';
+import type { Reply } from './peer-call.js';
+import { ReplyTracker } from './reply-tracker.js';
+
+/** Channel settings a node passes down. @internal */
+export interface ChannelOptions {
+  readonly replyTimeoutMs: number;
+  readonly maxPendingReplies: number;
+  readonly maxRepliesPerGather: number;
+  readonly maxHops: number;
+}
+
+const POOL_IDS = 256;
+
+/**
+ * Binds contracts to a mesh: sends calls in the chosen style, correlates replies, and
+ * dispatches inbound calls.
+ * @internal
+ */
+export class Channel {
+  readonly dispatcher: Dispatcher;
+  private readonly tracker: ReplyTracker;
+  private idPool = Buffer.alloc(0);
+  private idOffset = 0;
+
+  constructor(
+    private readonly mesh: Mesh,
+    private readonly options: ChannelOptions,
+  ) {
+    this.tracker = new ReplyTracker(options.maxPendingReplies, options.maxRepliesPerGather);
+    this.dispatcher = new Dispatcher({
+      localPeerId: mesh.localPeerId,
+      drop: (code, message) => mesh.drop(code, message),
+      reply: (call, ok, value) => this.reply(call, ok, value),
+    });
+    mesh.onDeliver = (message) => this.onDeliver(message);
+  }
+
+  /** A fresh random 16-byte message id (drawn from a pooled CSPRNG buffer). */
+  newId(): Uint8Array {
+    if (this.idOffset >= this.idPool.length) {
+      this.idPool = randomFillSync(Buffer.allocUnsafe(POOL_IDS * MESSAGE_ID_BYTES));
+      this.idOffset = 0;
+    }
+    const id = this.idPool.subarray(this.idOffset, this.idOffset + MESSAGE_ID_BYTES);
+    this.idOffset += MESSAGE_ID_BYTES;
+    return id;
+  }
+
+  private onDeliver(message: DeliveredMessage): void {
+    if (message.body.type === 'reply') {
+      if (!this.tracker.accept(message.body, message.hops)) {
+        this.mesh.drop(ErrorCode.FRAME_UNEXPECTED, 'reply to no waiting call');
+      }
+      return;
+    }
+    this.dispatcher.dispatch(message as DeliveredMessage & { body: CallBody });
+  }
+
+  private reply(call: CallBody, ok: boolean, value: unknown): void {
+    const body: ReplyBody = { type: 'reply', id: this.newId(), origin: this.mesh.localPeerId, target: call.origin, inReplyTo: call.id, ok, value };
+    try {
+      this.mesh.direct(body);
+    } catch (error) {
+      const e = toPeerChannelError(error, ErrorCode.NO_ROUTE);
+      if (ok && e.code === ErrorCode.FRAME_TOO_LARGE) {
+        this.reply(call, false, e.toWire());
+        return;
+      }
+      this.mesh.drop(e.code, `reply to ${call.origin.slice(0, 12)} not sent: ${e.message}`);
+    }
+  }
+
+  /**
+   * Sends one call. Misuse (bad arguments or hops) throws synchronously; network failures
+   * reject the Promise or error the Observable.
+   */
+  invoke(contract: ContractDescriptor, op: OperationDescriptor, rawArgs: readonly unknown[], style: CallStyle): Promise<unknown> | Observable<Reply<unknown>> {
+    const args = trimTrailingUndefined(rawArgs);
+    const mismatch = checkArguments(op, args);
+    if (mismatch !== undefined) throw new PeerChannelError(ErrorCode.BAD_ARGUMENTS, `${contract.name}: ${mismatch}`);
+    const hops = this.hopsFor(op, args, style);
+    const timeoutMs = style.timeoutMs ?? this.options.replyTimeoutMs;
+    const wantsReply = op.kind === 'reply';
+    if (style.gather !== undefined && !wantsReply) {
+      throw new PeerChannelError(ErrorCode.NOT_A_REPLY_OPERATION, `'${contract.name}.${op.name}' is one-way: there are no replies to gather`);
+    }
+    const make = (): CallBody => ({
+      type: 'call', id: this.newId(), origin: this.mesh.localPeerId, target: style.target ?? null,
+      contract: contract.name, operation: op.name, args, wantsReply,
+    });
+    if (style.gather !== undefined) {
+      const gather = style.gather;
+      const count = gather.count ?? Infinity;
+      const gatherTimeout = gather.timeoutMs ?? timeoutMs;
+      return new Observable<Reply<unknown>>((subscriber) => {
+        const body = make();
+        const cancel = this.tracker.gather(body.id, subscriber, count, gatherTimeout);
+        try {
+          this.send(body, hops);
+        } catch (error) {
+          this.tracker.fail(body.id, toPeerChannelError(error));
+        }
+        return cancel;
+      });
+    }
+    const body = make();
+    if (!wantsReply) {
+      const failure = this.trySend(body, hops);
+      return failure === undefined ? Promise.resolve(undefined) : Promise.reject(failure);
+    }
+    const answer = this.tracker.single(body.id, style.target, timeoutMs);
+    const failure = this.trySend(body, hops, () => this.tracker.cancel(body.id));
+    if (failure !== undefined) this.tracker.fail(body.id, failure);
+    return answer;
+  }
+
+  /**
+   * Sends, returning a network failure instead of throwing it; an oversize message is misuse
+   * and still throws (after `undo`).
+   */
+  private trySend(body: CallBody, hops: number | undefined, undo?: () => void): PeerChannelError | undefined {
+    try {
+      this.send(body, hops);
+      return undefined;
+    } catch (error) {
+      const e = toPeerChannelError(error);
+      if (e.code === ErrorCode.FRAME_TOO_LARGE) {
+        undo?.();
+        throw e;
+      }
+      return e;
+    }
+  }
+
+  private send(body: CallBody, hops: number | undefined): void {
+    if (body.target !== null) this.mesh.direct(body as CallBody & { target: string });
+    else this.mesh.flood(body, hops);
+  }
+
+  private hopsFor(op: OperationDescriptor, args: readonly unknown[], style: CallStyle): number | undefined {
+    const fromArg = op.hopParameter === undefined ? undefined : args[op.hopParameter];
+    const hops = fromArg ?? style.hops ?? op.defaultHops;
+    if (hops !== undefined && !(typeof hops === 'number' && Number.isInteger(hops) && hops >= 0 && hops <= this.options.maxHops)) {
+      throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, `hop count must be an integer in 0..${this.options.maxHops}, got ${String(hops)}`);
+    }
+    return hops as number | undefined;
+  }
+
+  close(): void {
+    this.tracker.closeAll();
+    this.dispatcher.close();
+  }
+}
+
+function trimTrailingUndefined(args: readonly unknown[]): readonly unknown[] {
+  let n = args.length;
+  while (n > 0 && args[n - 1] === undefined) n -= 1;
+  return n === args.length ? args : args.slice(0, n);
+}

@@ -1,0 +1,78 @@
+import type { Observable } from 'rxjs';
+import type { ContractDescriptor } from '../contracts/index.js';
+import { ErrorCode, PeerChannelError } from '../errors/index.js';
+import type { CallStyle } from './call-style.js';
+import type { Channel } from './channel.js';
+import type { GatherOptions, Reply } from './peer-call.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyFn = (...args: any[]) => any;
+type OperationKeys<C> = { [K in keyof C]: C[K] extends AnyFn ? K : never }[keyof C];
+
+/** Call styles every proxy offers; each returns a new proxy and leaves this one unchanged. */
+export interface CallStyles<C> {
+  /** Sends calls to one peer only (directed). */
+  to(peerId: string): PeerProxy<C>;
+  /** Limits floods to `hops` hops (0 = deliver locally only). */
+  withHops(hops: number): PeerProxy<C>;
+  /** Rejects reply operations with `PC_ERR_TIMEOUT` after `ms`. */
+  withTimeout(ms: number): PeerProxy<C>;
+  /** Gathers replies to reply operations from the mesh as an Observable. */
+  gather(options?: GatherOptions): GatherProxy<C>;
+  /** `gather()` with the default timeout. */
+  readonly all: GatherProxy<C>;
+}
+
+/**
+ * A typed proxy for contract `C`: each operation returns a Promise of its result (one-way
+ * operations resolve once the message is sent).
+ *
+ * @remarks
+ * A flooded reply operation resolves with the first reply. Proxies are not thenable.
+ */
+export type PeerProxy<C> = {
+  readonly [K in OperationKeys<C>]: C[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
+} & CallStyles<C>;
+
+/**
+ * A proxy whose reply operations return a cold Observable of {@link Reply}s: each subscription
+ * floods the request once and completes at the timeout or after `count` replies.
+ */
+export type GatherProxy<C> = {
+  readonly [K in OperationKeys<C>]: C[K] extends (...args: infer A) => infer R ? (...args: A) => Observable<Reply<Awaited<R>>> : never;
+};
+
+/** Builds a proxy for a bound contract. @internal */
+export function createProxy<C>(channel: Channel, contract: ContractDescriptor, style: CallStyle, assertOpen: () => void): PeerProxy<C> {
+  const proxy: Record<string, unknown> = Object.create(null);
+  for (const op of contract.operations.values()) {
+    proxy[op.method] = (...args: unknown[]) => {
+      assertOpen();
+      return channel.invoke(contract, op, args, style);
+    };
+  }
+  const derive = (next: CallStyle) => createProxy<C>(channel, contract, next, assertOpen);
+  proxy.to = (peerId: string) => {
+    if (typeof peerId !== 'string' || peerId.length === 0) throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, 'to() takes a peer id');
+    return derive({ ...style, target: peerId });
+  };
+  proxy.withHops = (hops: number) => {
+    if (!Number.isInteger(hops) || hops < 0 || hops > 255) throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, 'withHops() takes an integer in 0..255');
+    return derive({ ...style, hops });
+  };
+  proxy.withTimeout = (ms: number) => {
+    if (!(ms > 0) || !Number.isFinite(ms)) throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, 'withTimeout() takes a positive number of milliseconds');
+    return derive({ ...style, timeoutMs: ms });
+  };
+  proxy.gather = (options: GatherOptions = {}) => {
+    if (options.count !== undefined && !(Number.isInteger(options.count) && options.count > 0)) {
+      throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, 'gather count must be a positive integer');
+    }
+    if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, 'gather timeoutMs must be positive');
+    return derive({ ...style, gather: options });
+  };
+  Object.defineProperty(proxy, 'all', { get: () => derive({ ...style, gather: {} }), enumerable: false });
+  // Not thenable: `await node.proxy(C)` must not try to call a `then` operation.
+  proxy.then = undefined;
+  return Object.freeze(proxy) as unknown as PeerProxy<C>;
+}

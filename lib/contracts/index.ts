@@ -1,0 +1,2 @@
+export { PeerContract, PeerOperation, PeerHopCount, contractStub, type PeerOperationOptions } from './decorators.js';
+export { describeContract, checkArguments, RESERVED_NAMES, type ContractClass, type ContractDescriptor, type OperationDescriptor } from './contract-descriptor.js';

@@ -1,0 +1,120 @@
+import { type CallBody, FrameKind, type FloodFrame, MAX_TRAVELLED, decodeBody, encodeBody, encodeFrame } from '../codec/index.js';
+import { ErrorCode, PeerChannelError, toPeerChannelError } from '../errors/index.js';
+import type { DeliveredMessage } from './delivered-message.js';
+import type { MeshCore } from './mesh-core.js';
+import type { Neighbor } from './neighbor.js';
+import { type PropagationAction, type PropagationMessage, deliversLocally, forwards } from './propagation.js';
+import { idHex, idKey } from './seen-cache.js';
+
+/**
+ * Peer Channel flooding: seen? → verify → filter → forward → deliver.
+ *
+ * @remarks
+ * Semantics (DESIGN.md 1–3): a new message goes to every neighbour but the one it came from;
+ * ids are remembered and a message seen before is neither delivered nor forwarded; each
+ * receiver subtracts one hop on acceptance and at zero delivers but does not forward; the
+ * propagation filter is called once per send and once per new inbound message; forwarding
+ * happens before local delivery. The body bytes (which carry the signature) are forwarded as
+ * they arrived; only the hop fields are rewritten.
+ */
+export class Flooder {
+  constructor(private readonly core: MeshCore) {}
+
+  /** Floods a call from this node. `hops` undefined = unlimited; 0 = deliver locally only. */
+  send(body: CallBody, hops: number | undefined): void {
+    const core = this.core;
+    const bytes = encodeBody(body);
+    if (bytes.length > core.limits.maxFrameBytes - 600) {
+      throw new PeerChannelError(ErrorCode.FRAME_TOO_LARGE, `message of ${bytes.length} bytes exceeds the frame bound ${core.limits.maxFrameBytes}`);
+    }
+    core.seen.add(idKey(body.id));
+    core.stats.sent += 1;
+    const remaining = hops ?? null;
+    const action = this.filter(body, 0, remaining, 'local');
+    let relayedTo = 0;
+    if (forwards(action) && remaining !== 0) {
+      const frame = encodeFrame({ kind: FrameKind.Flood, hops: remaining, travelled: 1, body: bytes, sig: core.sign(bytes) });
+      relayedTo = core.broadcast(frame, undefined);
+    }
+    const deliver = deliversLocally(action);
+    core.decide(() => ({
+      id: idHex(body.id), contract: body.contract, operation: body.operation, from: body.origin, via: undefined, kind: 'flood', hops: 0,
+      delivered: deliver, relayedTo, reason: reasonFor(action, remaining, deliver),
+    }));
+    if (deliver) {
+      const message: DeliveredMessage = { body, kind: 'flood', hops: 0, remainingHops: remaining, via: undefined };
+      queueMicrotask(() => core.deliver(message));
+    }
+  }
+
+  /** Handles a flood frame from a neighbour. */
+  receive(from: Neighbor, frame: FloodFrame): void {
+    const core = this.core;
+    from.received += 1;
+    let body;
+    try {
+      body = decodeBody(frame.body, core.limits);
+    } catch (error) {
+      core.violation(from, toPeerChannelError(error, ErrorCode.FRAME_SHAPE));
+      return;
+    }
+    if (body.type !== 'call' || body.target !== null) {
+      core.violation(from, new PeerChannelError(ErrorCode.FRAME_SHAPE, 'a flood must carry an untargeted call'));
+      return;
+    }
+    const key = idKey(body.id);
+    if (core.seen.has(key)) {
+      core.stats.duplicates += 1;
+      core.decide(() => decision(body, from, frame.travelled, false, 0, 'duplicate'));
+      return;
+    }
+    if (!core.verify(body.origin, frame.body, frame.sig)) {
+      core.drop(ErrorCode.BAD_SIGNATURE, `flood ${idHex(body.id)} from ${body.origin.slice(0, 12)} failed verification`, from);
+      core.decide(() => decision(body, from, frame.travelled, false, 0, ErrorCode.BAD_SIGNATURE));
+      return;
+    }
+    core.seen.add(key);
+    from.fresh += 1;
+    core.learnRoute(body.origin, from);
+    const remaining = frame.hops === null ? null : frame.hops - 1;
+    const action = this.filter(body, frame.travelled, remaining, 'remote');
+    let relayedTo = 0;
+    if (forwards(action) && remaining !== 0 && frame.travelled < MAX_TRAVELLED) {
+      const out = encodeFrame({ kind: FrameKind.Flood, hops: remaining, travelled: frame.travelled + 1, body: frame.body, sig: frame.sig });
+      relayedTo = core.broadcast(out, from);
+    }
+    const deliver = deliversLocally(action);
+    core.decide(() => decision(body, from, frame.travelled, deliver, relayedTo, reasonFor(action, remaining, deliver)));
+    if (deliver) core.deliver({ body, kind: 'flood', hops: frame.travelled, remainingHops: remaining, via: from.peerId });
+  }
+
+  private filter(body: CallBody, hops: number, remainingHops: number | null, origin: 'local' | 'remote'): PropagationAction {
+    const filter = this.core.filter;
+    if (filter === undefined) return 'localAndRemote';
+    const message: PropagationMessage = {
+      id: idHex(body.id), contract: body.contract, operation: body.operation, args: body.args, from: body.origin, hops, remainingHops,
+    };
+    try {
+      const action = filter(message, origin);
+      if (action === 'none' || action === 'local' || action === 'remote' || action === 'localAndRemote') return action;
+      throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, `propagation filter returned ${String(action)}`);
+    } catch (error) {
+      this.core.report(toPeerChannelError(error, ErrorCode.HANDLER_FAILED));
+      return 'none';
+    }
+  }
+}
+
+function reasonFor(action: PropagationAction, remaining: number | null, delivered: boolean): string | undefined {
+  if (action === 'none') return 'filter';
+  if (!forwards(action)) return 'filter';
+  if (remaining === 0) return 'hop-limit';
+  return delivered ? undefined : 'filter';
+}
+
+function decision(body: CallBody, from: Neighbor, hops: number, delivered: boolean, relayedTo: number, reason: string | undefined) {
+  return {
+    id: idHex(body.id), contract: body.contract, operation: body.operation, from: body.origin, via: from.peerId,
+    kind: 'flood' as const, hops, delivered, relayedTo, reason,
+  };
+}

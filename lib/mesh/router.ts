@@ -1,0 +1,102 @@
+import { type DirectFrame, FrameKind, MAX_TRAVELLED, type MessageBody, decodeBody, encodeBody, encodeFrame } from '../codec/index.js';
+import { ErrorCode, PeerChannelError, toPeerChannelError } from '../errors/index.js';
+import type { MeshCore } from './mesh-core.js';
+import type { Neighbor } from './neighbor.js';
+import { idHex, idKey } from './seen-cache.js';
+
+/**
+ * Delivers directed calls and replies to one peer.
+ *
+ * @remarks
+ * Next hop: the target itself when it is a neighbour, else the neighbour the target was last
+ * heard through (reverse-path learning from the floods and directed messages it sent), else the
+ * message is flooded with duplicate suppression, and the target answers along the learned
+ * reverse path. `ttl` bounds the path length.
+ */
+export class Router {
+  constructor(
+    private readonly core: MeshCore,
+    /** @defaultValue 64 */
+    private readonly ttl: number = 64,
+  ) {}
+
+  /** Sends a directed message from this node. */
+  send(body: MessageBody & { target: string }): void {
+    const core = this.core;
+    const bytes = encodeBody(body);
+    if (bytes.length > core.limits.maxFrameBytes - 600) {
+      throw new PeerChannelError(ErrorCode.FRAME_TOO_LARGE, `message of ${bytes.length} bytes exceeds the frame bound ${core.limits.maxFrameBytes}`);
+    }
+    core.seen.add(idKey(body.id));
+    core.stats.sent += 1;
+    if (body.target === core.localPeerId) {
+      queueMicrotask(() => core.deliver({ body, kind: 'direct', hops: 0, remainingHops: 0, via: undefined }));
+      return;
+    }
+    const frame = encodeFrame({ kind: FrameKind.Direct, ttl: this.ttl, travelled: 1, body: bytes, sig: core.sign(bytes) });
+    if (this.forward(body.target, frame, undefined) === 0) {
+      throw new PeerChannelError(ErrorCode.NO_ROUTE, `no neighbour to reach ${body.target.slice(0, 12)}`);
+    }
+  }
+
+  /** Handles a directed frame from a neighbour. */
+  receive(from: Neighbor, frame: DirectFrame): void {
+    const core = this.core;
+    from.received += 1;
+    let body;
+    try {
+      body = decodeBody(frame.body, core.limits);
+    } catch (error) {
+      core.violation(from, toPeerChannelError(error, ErrorCode.FRAME_SHAPE));
+      return;
+    }
+    const target = body.target;
+    if (target === null) {
+      core.violation(from, new PeerChannelError(ErrorCode.FRAME_SHAPE, 'a directed message must name its target'));
+      return;
+    }
+    const key = idKey(body.id);
+    const kind = body.type === 'reply' ? 'reply' : 'direct';
+    const decide = (delivered: boolean, relayedTo: number, reason: string | undefined) =>
+      core.decide(() => ({
+        id: idHex(body.id), contract: body.type === 'call' ? body.contract : undefined, operation: body.type === 'call' ? body.operation : undefined,
+        from: body.origin, via: from.peerId, kind, hops: frame.travelled, delivered, relayedTo, reason,
+      }));
+    if (core.seen.has(key)) {
+      core.stats.duplicates += 1;
+      decide(false, 0, 'duplicate');
+      return;
+    }
+    if (!core.verify(body.origin, frame.body, frame.sig)) {
+      core.drop(ErrorCode.BAD_SIGNATURE, `directed message ${idHex(body.id)} from ${body.origin.slice(0, 12)} failed verification`, from);
+      decide(false, 0, ErrorCode.BAD_SIGNATURE);
+      return;
+    }
+    core.seen.add(key);
+    from.fresh += 1;
+    core.learnRoute(body.origin, from);
+    if (target === core.localPeerId) {
+      decide(true, 0, undefined);
+      core.deliver({ body, kind: 'direct', hops: frame.travelled, remainingHops: 0, via: from.peerId });
+      return;
+    }
+    if (frame.ttl <= 1 || frame.travelled >= MAX_TRAVELLED) {
+      core.drop(ErrorCode.NO_ROUTE, `directed message ${idHex(body.id)} ran out of hops`, from);
+      decide(false, 0, 'hop-limit');
+      return;
+    }
+    const out = encodeFrame({ kind: FrameKind.Direct, ttl: frame.ttl - 1, travelled: frame.travelled + 1, body: frame.body, sig: frame.sig });
+    decide(false, this.forward(target, out, from), undefined);
+  }
+
+  /** Sends toward `target`: direct, by learned route, or flooded as a last resort. */
+  private forward(target: string, frame: Uint8Array, from: Neighbor | undefined): number {
+    const core = this.core;
+    const next = core.neighbors.get(target) ?? core.routeTo(target);
+    if (next !== undefined && next !== from && next.send(frame)) {
+      core.stats.relayed += 1;
+      return 1;
+    }
+    return core.broadcast(frame, from);
+  }
+}

@@ -1,0 +1,62 @@
+import type { FrameLimits } from '../codec/index.js';
+import type { PeerIdentity } from '../identity/peer-identity.js';
+import type { NeighborLimits } from '../mesh/options.js';
+import type { PropagationFilter } from '../mesh/propagation.js';
+import type { ResolverFactory } from '../resolver/resolver.js';
+import type { Admission } from '../security/admission.js';
+import type { TransportFactory } from '../transport/transport.js';
+
+/** Options of {@link PeerNode.open}. */
+export interface PeerNodeOptions {
+  /**
+   * Who this node is.
+   * @defaultValue a fresh identity
+   */
+  readonly identity?: PeerIdentity;
+  /**
+   * How links are made.
+   * @defaultValue `webSocketTransport()`: TLS WebSockets on 127.0.0.1, port 0
+   */
+  readonly transport?: TransportFactory;
+  /**
+   * How mesh members are found; `null` for none (connect with {@link PeerNode.connect}).
+   * @defaultValue `localResolver()`: zero-config, one machine
+   */
+  readonly resolver?: ResolverFactory | null;
+  /** Mesh password: links are admitted by a PAKE proof of it. */
+  readonly password?: string;
+  /** Custom admission check (e.g. certificates); replaces the password check. */
+  readonly admission?: Admission;
+  /**
+   * Sign every message and drop any that fails verification.
+   * @defaultValue false
+   */
+  readonly signMessages?: boolean;
+  /**
+   * Refuse links whose transport did not authenticate the peer id.
+   * @defaultValue false
+   */
+  readonly requireAuthenticatedLinks?: boolean;
+  /** Decides delivery and forwarding of each flooded message. @defaultValue deliver and forward everything */
+  readonly propagationFilter?: PropagationFilter;
+  /** @defaultValue `{ min: 2, ideal: 3, max: 7 }` */
+  readonly neighbors?: Partial<NeighborLimits>;
+  /** Bounds on frames from peers. @defaultValue see `defaultFrameLimits` */
+  readonly limits?: Partial<FrameLimits>;
+  /** @defaultValue 10_000 */
+  readonly replyTimeoutMs?: number;
+  /** @defaultValue 10_000 */
+  readonly handshakeTimeoutMs?: number;
+  /** @defaultValue 4_096 */
+  readonly maxPendingReplies?: number;
+  /** @defaultValue 10_000 */
+  readonly maxRepliesPerGather?: number;
+  /** How long message ids are remembered. @defaultValue 300_000 */
+  readonly seenTtlMs?: number;
+  /** @defaultValue 100_000 */
+  readonly seenMaxEntries?: number;
+  /** @defaultValue 2_000 */
+  readonly maintenanceIntervalMs?: number;
+  /** Aborts opening. */
+  readonly signal?: AbortSignal;
+}

@@ -1,0 +1,268 @@
+import 'reflect-metadata';
+import { type Observable, defer, filter } from 'rxjs';
+import { type DependencyContainer, container as rootContainer } from 'tsyringe';
+import { Channel } from '../channel/channel.js';
+import type { PeerCall } from '../channel/peer-call.js';
+import { type PeerProxy, createProxy } from '../channel/proxy.js';
+import { defaultFrameLimits } from '../codec/index.js';
+import { type ContractClass, describeContract } from '../contracts/index.js';
+import { ErrorCode, PeerChannelError, toPeerChannelError } from '../errors/index.js';
+import { PeerIdentity } from '../identity/peer-identity.js';
+import { Mesh, type MeshStatus } from '../mesh/mesh.js';
+import type { MeshStats } from '../mesh/mesh-stats.js';
+import type { NeighborInfo } from '../mesh/neighbor.js';
+import { defaultNeighborLimits } from '../mesh/options.js';
+import type { PropagationDecision } from '../mesh/propagation.js';
+import type { PeerResolver } from '../resolver/resolver.js';
+import type { Transport } from '../transport/transport.js';
+import { nodeDefaults } from './defaults.js';
+import { parseMeshAddress } from './mesh-address.js';
+import type { PeerNodeOptions } from './options.js';
+import { type Token, token } from './token.js';
+
+/** Injection token for the {@link PeerNode} that hosts a service. */
+export const PEER_NODE: Token<PeerNode> = token<PeerNode>('node');
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Constructor<T> = new (...args: any[]) => T;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ArgsOf<C, K extends keyof C> = C[K] extends (...args: infer A) => any ? A : readonly unknown[];
+
+/**
+ * A peer in a named mesh: the façade that composes transport, resolver, mesh and channel.
+ *
+ * @remarks
+ * Open one with {@link PeerNode.open}. The node is `offline` until its first neighbour
+ * finishes the handshake. By default a node receives its own flooded messages (as WCF did);
+ * filter them with `notFromSelf()` or a propagation filter.
+ *
+ * @example
+ * ```ts
+ * const node = await PeerNode.open('net.p2p://lobby');
+ * node.host(Chat, ChatService);
+ * await node.proxy(Chat).say('alice', 'hello');
+ * ```
+ */
+export class PeerNode {
+  /** This node's child container: register your own services here. */
+  readonly container: DependencyContainer;
+  private readonly channel: Channel;
+  private readonly closers: (() => Promise<void> | void)[] = [];
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    /** The mesh name (`lobby` for `net.p2p://lobby`). */
+    readonly meshName: string,
+    readonly identity: PeerIdentity,
+    private readonly transport: Transport,
+    private readonly mesh: Mesh,
+    channelOptions: ConstructorParameters<typeof Channel>[1],
+  ) {
+    this.channel = new Channel(mesh, channelOptions);
+    this.container = rootContainer.createChildContainer();
+    this.container.register(PEER_NODE, { useValue: this });
+  }
+
+  /**
+   * Joins the mesh at `address` (`net.p2p://name`): listens, registers with the resolver,
+   * and connects to the members it finds.
+   *
+   * @remarks Resolves once listening and registered; neighbours are found in the background
+   * (watch `status$`).
+   * @throws PeerChannelError `PC_ERR_INVALID_MESH_ADDRESS` for a bad address (synchronously
+   * rejected); network failures reject.
+   */
+  static async open(address: string, options: PeerNodeOptions = {}): Promise<PeerNode> {
+    const meshName = parseMeshAddress(address);
+    const identity = options.identity ?? PeerIdentity.generate();
+    const limits = { ...defaultFrameLimits, ...options.limits };
+    const neighbors = { ...defaultNeighborLimits, ...options.neighbors };
+    if (!(neighbors.min >= 0 && neighbors.min <= neighbors.ideal && neighbors.ideal <= neighbors.max && neighbors.max >= 1)) {
+      throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, 'neighbours must satisfy 0 <= min <= ideal <= max, max >= 1');
+    }
+    const defaults = nodeDefaults();
+    const makeTransport = options.transport ?? defaults.transport();
+    const transport = makeTransport({ identity });
+    const resolverFactory = options.resolver === undefined ? defaults.resolver() : options.resolver;
+    let resolver: PeerResolver | undefined;
+    const extraTransports: Transport[] = [];
+    try {
+      await transport.listen();
+      resolver = resolverFactory?.({
+        identity,
+        createTransport: () => {
+          const t = makeTransport({ identity });
+          extraTransports.push(t);
+          return t;
+        },
+      });
+      const admission = options.admission ?? (options.password !== undefined ? defaults.passwordAdmission(options.password) : undefined);
+      const signing = options.signMessages === true ? defaults.messageSigning(identity) : undefined;
+      const mesh = new Mesh({
+        mesh: meshName,
+        identity,
+        transport,
+        limits,
+        neighbors,
+        candidates: async (signal) => {
+          if (resolver === undefined) return [];
+          const found = await resolver.resolve(meshName, { max: 20, signal });
+          return found.filter((p) => p.peerId !== identity.peerId);
+        },
+        filter: options.propagationFilter,
+        admission,
+        signer: signing?.sign,
+        verifier: signing?.verify,
+        requireAuthenticatedLinks: options.requireAuthenticatedLinks ?? false,
+        handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
+        seenTtlMs: options.seenTtlMs ?? 300_000,
+        seenMaxEntries: options.seenMaxEntries ?? 100_000,
+        maintenanceIntervalMs: options.maintenanceIntervalMs ?? 2_000,
+        maxReferrals: 10,
+        directTtl: 64,
+      });
+      const node = new PeerNode(meshName, identity, transport, mesh, {
+        replyTimeoutMs: options.replyTimeoutMs ?? 10_000,
+        maxPendingReplies: options.maxPendingReplies ?? 4_096,
+        maxRepliesPerGather: options.maxRepliesPerGather ?? 10_000,
+        maxHops: limits.maxHops,
+      });
+      node.closers.push(() => mesh.close(), () => transport.close());
+      if (resolver !== undefined) {
+        const r = resolver;
+        const keeper = defaults.keepRegistration(r, meshName, { peerId: identity.peerId, addresses: transport.addresses });
+        node.closers.unshift(() => keeper.close());
+        node.closers.push(() => r.close());
+        keeper.errors$.subscribe((error) => mesh.report(toPeerChannelError(error, ErrorCode.RESOLVER_FAILED)));
+        await keeper.started;
+      }
+      node.closers.push(() => Promise.all(extraTransports.map((t) => t.close())).then(() => undefined));
+      options.signal?.throwIfAborted();
+      mesh.start();
+      return node;
+    } catch (error) {
+      await Promise.allSettled([transport.close(), resolver?.close(), ...extraTransports.map((t) => t.close())]);
+      throw toPeerChannelError(error, ErrorCode.INTERNAL);
+    }
+  }
+
+  /** This node's peer id (hex SHA-256 of its public key). */
+  get peerId(): string {
+    return this.identity.peerId;
+  }
+
+  /** Where other peers can dial this node. */
+  get addresses(): readonly string[] {
+    return this.transport.addresses;
+  }
+
+  /** Hot; replays the current status: `online` with at least one neighbour, else `offline`. */
+  get status$(): Observable<MeshStatus> {
+    return this.mesh.status$;
+  }
+
+  /** The current status. */
+  get status(): MeshStatus {
+    return this.mesh.currentStatus;
+  }
+
+  /** Hot; replays the current neighbour set, then each change. */
+  get neighbors$(): Observable<readonly NeighborInfo[]> {
+    return this.mesh.neighbors$;
+  }
+
+  /** Hot: one decision per message handled (delivered, relayed, dropped, and why). */
+  get decisions$(): Observable<PropagationDecision> {
+    return this.mesh.decisions$;
+  }
+
+  /** Hot: dropped input, refused links, failing handlers — each a coded error. */
+  get errors$(): Observable<PeerChannelError> {
+    return this.mesh.errors$;
+  }
+
+  /** Counters since open. */
+  stats(): MeshStats {
+    const s = this.mesh.stats;
+    return { ...s, dropped: { ...s.dropped } };
+  }
+
+  /**
+   * Hosts an implementation of `contract`: a class (resolved by tsyringe in this node's
+   * child container) or an instance.
+   * @throws PeerChannelError for a bad contract or a contract already hosted.
+   */
+  host<C>(contract: ContractClass<C>, implementation: Constructor<C> | C): this {
+    this.assertOpen();
+    const descriptor = describeContract(contract);
+    const instance = typeof implementation === 'function' ? this.container.resolve(implementation as Constructor<C>) : implementation;
+    this.channel.dispatcher.host(descriptor, instance as object);
+    return this;
+  }
+
+  /** Stops hosting `contract`. */
+  unhost(contract: ContractClass): void {
+    this.channel.dispatcher.unhost(describeContract(contract).name);
+  }
+
+  /** A typed proxy for calling `contract` on the mesh. */
+  proxy<C>(contract: ContractClass<C>): PeerProxy<C> {
+    this.assertOpen();
+    const descriptor = describeContract(contract);
+    this.channel.dispatcher.bind(descriptor);
+    return createProxy<C>(this.channel, descriptor, {}, () => this.assertOpen());
+  }
+
+  /**
+   * Calls of `contract` delivered to this node (optionally of one operation), validated.
+   *
+   * @remarks Hot: subscribing binds the contract (so its calls are accepted) and emits calls
+   * that arrive from then on, including this node's own flood echoes (`call.local`).
+   */
+  calls$<C, K extends keyof C & string>(contract: ContractClass<C>, operation?: K): Observable<PeerCall<ArgsOf<C, K>>> {
+    const descriptor = describeContract(contract);
+    if (operation !== undefined && !descriptor.byMethod.has(operation)) {
+      throw new PeerChannelError(ErrorCode.UNKNOWN_OPERATION, `contract '${descriptor.name}' has no operation '${operation}'`);
+    }
+    const wire = operation === undefined ? undefined : descriptor.byMethod.get(operation)?.name;
+    return defer(() => {
+      this.channel.dispatcher.bind(descriptor);
+      return this.channel.dispatcher.calls$.pipe(
+        filter((call) => call.contract === descriptor.name && (wire === undefined || call.operation === wire)),
+      );
+    }) as Observable<PeerCall<ArgsOf<C, K>>>;
+  }
+
+  /**
+   * Dials a peer directly and adds it as a neighbour (besides those the resolver finds).
+   * @throws PeerChannelError e.g. `PC_ERR_DIAL_FAILED`, `PC_ERR_BUSY`, `PC_ERR_AUTH_FAILED`.
+   */
+  connect(address: string, expectedPeerId?: string): Promise<NeighborInfo> {
+    return this.mesh.connect(address, { expectedPeerId });
+  }
+
+  private assertOpen(): void {
+    if (this.closing !== undefined) throw new PeerChannelError(ErrorCode.CLOSED, 'the node is closed');
+  }
+
+  /** Leaves the mesh gracefully and frees every socket, timer and stream. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.channel.close();
+      for (const close of this.closers) {
+        try {
+          await close();
+        } catch (error) {
+          this.mesh.report(toPeerChannelError(error));
+        }
+      }
+      this.container.clearInstances();
+    })();
+    return this.closing;
+  }
+
+  /** For `await using node = await PeerNode.open(...)`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
