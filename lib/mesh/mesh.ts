@@ -232,7 +232,8 @@ export class Mesh implements MeshCore {
     void neighbor.link.closed.then((info) => {
       if (this.neighborMap.get(neighbor.peerId) === neighbor) {
         this.neighborMap.delete(neighbor.peerId);
-        if (info.code !== 'PC_OK' && info.code !== ErrorCode.DUPLICATE_LINK) this.count(info.code);
+        // Local closes were counted by whoever closed; count what the other side or the network ended.
+        if (info.remote && info.code !== 'PC_OK' && info.code !== ErrorCode.DUPLICATE_LINK) this.count(info.code);
         this.neighborsChanged();
         if (!this.closed && this.neighborMap.size < this.options.neighbors.min) this.scheduleMaintenance(0);
       }
