@@ -95,6 +95,11 @@ export class RegistrationTable {
     return { id, ttlMs: entry.ttlMs };
   }
 
+  /** True while `id` is a live registration. */
+  has(id: string): boolean {
+    return this.live(id, this.now()) !== undefined;
+  }
+
   /** Removes a registration; unknown ids are ignored. Returns whether one was removed. */
   unregister(id: string): boolean {
     const entry = this.entries.get(id);
