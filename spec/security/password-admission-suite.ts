@@ -35,7 +35,7 @@ export function passwordAdmissionSuite(name: string, makePairs: () => LinkPairFa
       // The next consumer (the mesh hello) gets frames sent right after admission.
       const got = nextFrame(p.acceptor);
       p.dialer.send(new Uint8Array([42]));
-      expect(await got).toEqual(new Uint8Array([42]));
+      expect([...(await got)]).toEqual([42]);
     });
 
     it('rejects a wrong password with PC_ERR_AUTH_FAILED on both sides and closes the link with that code', async () => {
