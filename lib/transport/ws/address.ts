@@ -1,0 +1,49 @@
+import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { isWildcard } from './ws-options.js';
+
+/** A parsed `wss://host:port` address. */
+export interface WssTarget {
+  /** Host without IPv6 brackets. */
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Formats `wss://127.0.0.1:PORT` or `wss://[::1]:PORT`. */
+export function formatWssAddress(host: string, port: number): string {
+  return isIP(host) === 6 ? `wss://[${host}]:${port}` : `wss://${host}:${port}`;
+}
+
+/** Parses a dialable address; `undefined` unless it is `wss://host:port` with nothing else. */
+export function parseWssAddress(address: string): WssTarget | undefined {
+  let url: URL;
+  try {
+    url = new URL(address);
+  } catch {
+    // Not a URL at all: the caller reports it as an undialable address.
+    return undefined;
+  }
+  if (url.protocol !== 'wss:' || url.port === '' || url.username !== '' || url.password !== '') return undefined;
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') return undefined;
+  const port = Number(url.port);
+  if (!(port > 0 && port <= 65_535)) return undefined;
+  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  return host === '' ? undefined : { host, port };
+}
+
+/**
+ * The addresses to announce for a listener bound to `host`: the host itself, or for a wildcard
+ * bind every local interface address of the matching families.
+ */
+export function announcedAddresses(host: string, port: number): string[] {
+  if (!isWildcard(host)) return [formatWssAddress(host, port)];
+  const wantV6 = host !== '0.0.0.0';
+  const out: string[] = [];
+  for (const infos of Object.values(networkInterfaces())) {
+    for (const info of infos ?? []) {
+      if (info.family === 'IPv6' && (!wantV6 || info.scopeid !== 0)) continue; // link-local needs a zone id
+      out.push(formatWssAddress(info.address, port));
+    }
+  }
+  return out;
+}

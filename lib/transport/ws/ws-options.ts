@@ -1,0 +1,123 @@
+import { isIP } from 'node:net';
+import { defaultFrameLimits } from '../../codec/limits.js';
+import { ErrorCode, PeerChannelError } from '../../errors/index.js';
+import { containerSizeFor, MAX_VARINT_FRAME } from './batch-container.js';
+
+/**
+ * Options for {@link webSocketTransport}. Every bound on what a remote peer controls has a default.
+ */
+export interface WebSocketTransportOptions {
+  /**
+   * Address to listen on: an IPv4 or IPv6 literal (`'::1'`, `'0.0.0.0'`, `'::'`) or a host name.
+   * @defaultValue '127.0.0.1'
+   */
+  readonly host?: string;
+  /**
+   * TCP port to listen on; 0 picks a free one.
+   * @defaultValue 0
+   */
+  readonly port?: number;
+  /**
+   * Largest frame, in bytes, that a link sends or accepts. A larger inbound frame closes the link
+   * with `PC_ERR_FRAME_TOO_LARGE`; a larger outbound one throws that code from `send`.
+   * @defaultValue 65_536 (WCF's MaxReceivedMessageSize)
+   */
+  readonly maxFrameBytes?: number;
+  /**
+   * Largest WebSocket message (one batch container), in bytes; ws `maxPayload`. Must hold one
+   * frame of `maxFrameBytes` plus 5 bytes of container overhead.
+   * @defaultValue 262_144
+   */
+  readonly maxBatchBytes?: number;
+  /**
+   * Time for a connection to finish TLS and the WebSocket upgrade, in ms. On the listening side
+   * the socket is destroyed when it runs out; a dial fails with `PC_ERR_DIAL_FAILED`.
+   * @defaultValue 10_000
+   */
+  readonly handshakeTimeoutMs?: number;
+  /**
+   * Most frames queued on one link and not yet handed to the socket. `send` past it throws
+   * `PC_ERR_LINK_QUEUE_FULL` and closes the link with that code.
+   * @defaultValue 4096
+   */
+  readonly maxPendingSends?: number;
+  /**
+   * Most inbound frames held while a link has no receiver; past it the link closes with
+   * `PC_ERR_LINK_QUEUE_FULL`.
+   * @defaultValue 1024
+   */
+  readonly maxBufferedFrames?: number;
+  /**
+   * Bytes the socket may hold unsent before a link stops writing and keeps frames in its own queue
+   * (where they count against `maxPendingSends`), so a peer that reads slowly fills the queue.
+   * @defaultValue 1_048_576
+   */
+  readonly sendHighWaterBytes?: number;
+  /**
+   * Interval of keepalive pings, in ms. A link that received nothing (no pong, no message) during a
+   * whole interval is ended with `PC_ERR_UNREACHABLE`, so a dead peer is noticed within two
+   * intervals.
+   * @defaultValue 15_000
+   */
+  readonly keepaliveMs?: number;
+  /**
+   * Time to wait for the other side to answer a close before the socket is destroyed, in ms.
+   * @defaultValue 5_000
+   */
+  readonly closeTimeoutMs?: number;
+  /**
+   * Most TCP connections the listener holds at once (handshaking or linked); more are refused.
+   * @defaultValue 1024
+   */
+  readonly maxConnections?: number;
+}
+
+/** @internal Options with every default applied. */
+export type ResolvedWsOptions = { readonly [K in keyof WebSocketTransportOptions]-?: NonNullable<WebSocketTransportOptions[K]> };
+
+/** @internal The defaults of {@link WebSocketTransportOptions}. */
+export const wsDefaults: ResolvedWsOptions = Object.freeze({
+  host: '127.0.0.1',
+  port: 0,
+  maxFrameBytes: defaultFrameLimits.maxFrameBytes,
+  maxBatchBytes: 262_144,
+  handshakeTimeoutMs: 10_000,
+  maxPendingSends: 4096,
+  maxBufferedFrames: 1024,
+  sendHighWaterBytes: 1_048_576,
+  keepaliveMs: 15_000,
+  closeTimeoutMs: 5_000,
+  maxConnections: 1024,
+});
+
+/**
+ * @internal Applies defaults and checks ranges.
+ * @throws PeerChannelError `PC_ERR_INVALID_ARGUMENT` for an out-of-range option.
+ */
+export function resolveWsOptions(options: WebSocketTransportOptions): ResolvedWsOptions {
+  const o = { ...wsDefaults, ...stripUndefined(options) };
+  const positive = ['maxFrameBytes', 'maxBatchBytes', 'handshakeTimeoutMs', 'maxPendingSends', 'maxBufferedFrames', 'sendHighWaterBytes', 'keepaliveMs', 'closeTimeoutMs', 'maxConnections'] as const;
+  for (const key of positive) {
+    if (!Number.isSafeInteger(o[key]) || o[key] <= 0) invalid(`${key} must be a positive integer, got ${String(o[key])}`);
+  }
+  if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65_535) invalid(`port must be 0..65535, got ${String(o.port)}`);
+  if (typeof o.host !== 'string' || o.host.length === 0) invalid('host must be a non-empty string');
+  if (o.maxFrameBytes > MAX_VARINT_FRAME) invalid(`maxFrameBytes must be at most ${MAX_VARINT_FRAME}`);
+  if (o.maxBatchBytes < containerSizeFor(o.maxFrameBytes)) {
+    invalid(`maxBatchBytes (${o.maxBatchBytes}) must be at least maxFrameBytes + 5 (${containerSizeFor(o.maxFrameBytes)})`);
+  }
+  return Object.freeze(o);
+}
+
+/** @internal True for the wildcard listen addresses. */
+export function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || (isIP(host) === 6 && /^[0:]+$/.test(host));
+}
+
+function invalid(message: string): never {
+  throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, `webSocketTransport: ${message}`);
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
