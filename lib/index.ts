@@ -1,14 +1,14 @@
 import 'reflect-metadata';
 
 export { ErrorCode, isErrorCode, PeerChannelError, toPeerChannelError } from './errors/index.js';
-export { PeerContract, PeerOperation, PeerHopCount, contractStub, describeContract, type PeerOperationOptions, type ContractClass, type ContractDescriptor, type OperationDescriptor } from './contracts/index.js';
-export { PeerNode, PEER_NODE } from './node/peer-node.js';
+export { PeerContract, PeerOperation, PeerHopCount, contractStub, describeContract, type PeerOperationOptions, type ContractClass, type ContractDescriptor, type OperationDescriptor, type ArgumentCheck } from './contracts/index.js';
+export { PeerNode, PEER_NODE, type ServiceClass, type OperationArgs } from './node/peer-node.js';
 export type { PeerNodeOptions } from './node/options.js';
 export { parseMeshAddress } from './node/mesh-address.js';
 export { token, type Token } from './node/token.js';
 export { currentCall } from './channel/call-context.js';
 export type { PeerCall, Reply, GatherOptions } from './channel/peer-call.js';
-export type { PeerProxy, GatherProxy, CallStyles } from './channel/proxy.js';
+export type { PeerProxy, GatherProxy, CallStyles, OperationKeys } from './channel/proxy.js';
 export { withinHops, fromPeer, ofOperation, notFromSelf } from './channel/operators.js';
 export type { MeshStatus } from './mesh/mesh.js';
 export type { MeshStats } from './mesh/mesh-stats.js';
@@ -18,6 +18,7 @@ export type { PropagationFilter, PropagationAction, PropagationMessage, Propagat
 export { PeerIdentity, peerIdFromSpki } from './identity/peer-identity.js';
 export type { Transport, TransportFactory, TransportComponents, Link, LinkCloseInfo, DialOptions, FrameReceiver } from './transport/transport.js';
 export { MemoryNetwork, memoryTransport, type MemoryFaults, type MemoryTransportOptions } from './transport/memory/index.js';
+export { RegistrationKeeper, type RegistrationKeeperOptions } from './resolver/registration-keeper.js';
 export type { PeerResolver, ResolverFactory, ResolverComponents, ResolvedPeer, Registration, ResolveOptions } from './resolver/resolver.js';
 export type { Admission, AdmissionContext } from './security/admission.js';
 export { defaultFrameLimits, type FrameLimits } from './codec/index.js';

@@ -5,9 +5,9 @@ import type { CallStyle } from './call-style.js';
 import type { Channel } from './channel.js';
 import type { GatherOptions, Reply } from './peer-call.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyFn = (...args: any[]) => any;
-type OperationKeys<C> = { [K in keyof C]: C[K] extends AnyFn ? K : never }[keyof C];
+/** The keys of `C` that are methods (its operations). */
+export type OperationKeys<C> = { [K in keyof C]: // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  C[K] extends (...args: any[]) => any ? K : never }[keyof C];
 
 /** Call styles every proxy offers; each returns a new proxy and leaves this one unchanged. */
 export interface CallStyles<C> {

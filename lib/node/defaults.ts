@@ -1,49 +1,24 @@
-import { type Observable, Subject } from 'rxjs';
-import { ErrorCode, PeerChannelError } from '../errors/index.js';
 import type { PeerIdentity } from '../identity/peer-identity.js';
-import type { PeerResolver, ResolvedPeer, ResolverFactory } from '../resolver/resolver.js';
-import type { Admission } from '../security/admission.js';
+import { localResolver } from '../resolver/local/index.js';
+import type { ResolverFactory } from '../resolver/resolver.js';
+import { MessageVerifier, signMessage } from '../security/message-signing.js';
+import { webSocketTransport } from '../transport/ws/index.js';
 import type { TransportFactory } from '../transport/transport.js';
 
-/** A registration kept alive for the node's lifetime. @internal */
-export interface KeptRegistration {
-  readonly started: Promise<void>;
-  readonly errors$: Observable<unknown>;
-  close(): Promise<void>;
-}
-
-/** The pieces a node uses when options leave them out. @internal */
-export interface NodeDefaults {
-  transport(): TransportFactory;
-  resolver(): ResolverFactory | null;
-  passwordAdmission(password: string): Admission;
-  messageSigning(identity: PeerIdentity): { sign: (body: Uint8Array) => Uint8Array; verify: (origin: string, body: Uint8Array, sig: Uint8Array | null) => boolean };
-  keepRegistration(resolver: PeerResolver, mesh: string, peer: ResolvedPeer): KeptRegistration;
-}
-
-function notYet(what: string): never {
-  throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, `${what} must be given explicitly`);
-}
-
-/** @internal */
-export function nodeDefaults(): NodeDefaults {
-  return {
-    transport: () => notYet('transport'),
-    resolver: () => null,
-    passwordAdmission: () => notYet('admission'),
-    messageSigning: () => notYet('message signing'),
-    keepRegistration: (resolver, mesh, peer) => {
-      const errors = new Subject<unknown>();
-      let id: string | undefined;
-      const started = resolver.register(mesh, peer).then((r) => void (id = r.id));
-      return {
-        started,
-        errors$: errors.asObservable(),
-        close: async () => {
-          errors.complete();
-          if (id !== undefined) await resolver.unregister(id);
-        },
-      };
-    },
-  };
-}
+/**
+ * What a node uses when its options are silent: TLS WebSockets on 127.0.0.1 and the
+ * zero-config local resolver, so peers on one machine find each other with no options.
+ * @internal
+ */
+export const nodeDefaults = {
+  transport: (): TransportFactory => webSocketTransport(),
+  resolver: (): ResolverFactory => localResolver(),
+  /** Per-node signing: sign with the node's key, verify with a bounded key cache of its own. */
+  messageSigning: (identity: PeerIdentity) => {
+    const verifier = new MessageVerifier();
+    return {
+      sign: (body: Uint8Array) => signMessage(identity, body),
+      verify: (origin: string, body: Uint8Array, sig: Uint8Array | null) => sig !== null && verifier.verify(origin, body, sig),
+    };
+  },
+};

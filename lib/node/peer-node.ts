@@ -15,6 +15,8 @@ import { defaultNeighborLimits } from '../mesh/options.js';
 import type { PropagationDecision } from '../mesh/propagation.js';
 import type { PeerResolver } from '../resolver/resolver.js';
 import type { Transport } from '../transport/transport.js';
+import { RegistrationKeeper } from '../resolver/registration-keeper.js';
+import { passwordAdmission } from '../security/password-admission.js';
 import { nodeDefaults } from './defaults.js';
 import { parseMeshAddress } from './mesh-address.js';
 import type { PeerNodeOptions } from './options.js';
@@ -24,9 +26,11 @@ import { type Token, token } from './token.js';
 export const PEER_NODE: Token<PeerNode> = token<PeerNode>('node');
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Constructor<T> = new (...args: any[]) => T;
+/** A class whose instances implement a contract. */
+export type ServiceClass<T> = new (...args: any[]) => T;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type ArgsOf<C, K extends keyof C> = C[K] extends (...args: infer A) => any ? A : readonly unknown[];
+/** The parameter tuple of operation `K` of contract `C`. */
+export type OperationArgs<C, K extends keyof C> = C[K] extends (...args: infer A) => any ? A : readonly unknown[];
 
 /**
  * A peer in a named mesh: the façade that composes transport, resolver, mesh and channel.
@@ -80,7 +84,7 @@ export class PeerNode {
     if (!(neighbors.min >= 0 && neighbors.min <= neighbors.ideal && neighbors.ideal <= neighbors.max && neighbors.max >= 1)) {
       throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, 'neighbours must satisfy 0 <= min <= ideal <= max, max >= 1');
     }
-    const defaults = nodeDefaults();
+    const defaults = nodeDefaults;
     const makeTransport = options.transport ?? defaults.transport();
     const transport = makeTransport({ identity });
     const resolverFactory = options.resolver === undefined ? defaults.resolver() : options.resolver;
@@ -96,7 +100,7 @@ export class PeerNode {
           return t;
         },
       });
-      const admission = options.admission ?? (options.password !== undefined ? defaults.passwordAdmission(options.password) : undefined);
+      const admission = options.admission ?? (options.password !== undefined ? passwordAdmission(options.password) : undefined);
       const signing = options.signMessages === true ? defaults.messageSigning(identity) : undefined;
       const mesh = new Mesh({
         mesh: meshName,
@@ -130,11 +134,11 @@ export class PeerNode {
       node.closers.push(() => mesh.close(), () => transport.close());
       if (resolver !== undefined) {
         const r = resolver;
-        const keeper = defaults.keepRegistration(r, meshName, { peerId: identity.peerId, addresses: transport.addresses });
+        const keeper = new RegistrationKeeper(r, meshName, { peerId: identity.peerId, addresses: transport.addresses });
         node.closers.unshift(() => keeper.close());
         node.closers.push(() => r.close());
-        keeper.errors$.subscribe((error) => mesh.report(toPeerChannelError(error, ErrorCode.RESOLVER_FAILED)));
-        await keeper.started;
+        keeper.errors$.subscribe((error) => mesh.report(error));
+        await keeper.start();
       }
       node.closers.push(() => Promise.all(extraTransports.map((t) => t.close())).then(() => undefined));
       options.signal?.throwIfAborted();
@@ -192,10 +196,10 @@ export class PeerNode {
    * child container) or an instance.
    * @throws PeerChannelError for a bad contract or a contract already hosted.
    */
-  host<C>(contract: ContractClass<C>, implementation: Constructor<C> | C): this {
+  host<C>(contract: ContractClass<C>, implementation: ServiceClass<C> | C): this {
     this.assertOpen();
     const descriptor = describeContract(contract);
-    const instance = typeof implementation === 'function' ? this.container.resolve(implementation as Constructor<C>) : implementation;
+    const instance = typeof implementation === 'function' ? this.container.resolve(implementation as ServiceClass<C>) : implementation;
     this.channel.dispatcher.host(descriptor, instance as object);
     return this;
   }
@@ -219,7 +223,7 @@ export class PeerNode {
    * @remarks Hot: subscribing binds the contract (so its calls are accepted) and emits calls
    * that arrive from then on, including this node's own flood echoes (`call.local`).
    */
-  calls$<C, K extends keyof C & string>(contract: ContractClass<C>, operation?: K): Observable<PeerCall<ArgsOf<C, K>>> {
+  calls$<C, K extends keyof C & string>(contract: ContractClass<C>, operation?: K): Observable<PeerCall<OperationArgs<C, K>>> {
     const descriptor = describeContract(contract);
     if (operation !== undefined && !descriptor.byMethod.has(operation)) {
       throw new PeerChannelError(ErrorCode.UNKNOWN_OPERATION, `contract '${descriptor.name}' has no operation '${operation}'`);
@@ -230,7 +234,7 @@ export class PeerNode {
       return this.channel.dispatcher.calls$.pipe(
         filter((call) => call.contract === descriptor.name && (wire === undefined || call.operation === wire)),
       );
-    }) as Observable<PeerCall<ArgsOf<C, K>>>;
+    }) as Observable<PeerCall<OperationArgs<C, K>>>;
   }
 
   /**

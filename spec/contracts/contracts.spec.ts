@@ -136,7 +136,7 @@ describe('argument checks', () => {
     [5, '2020-01-01', 'Date'],
     [7, new Float64Array(1), 'Float32Array'],
   ])('rejects argument %i = %j (expects %s)', (index, value, expected) => {
-    const args = [...good];
+    const args: unknown[] = [...good];
     args[index] = value;
     expect(checkArguments(op, args)).toContain(expected);
   });
