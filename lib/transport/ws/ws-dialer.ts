@@ -95,6 +95,9 @@ export function dialWebSocket(
     // In ws 8.23 but not yet in @types/ws.
     closeTimeout: options.closeTimeoutMs,
     followRedirects: false,
+    // Masking (RFC 6455 10.3) guards cleartext against confused proxies; inside end-to-end TLS it
+    // only costs a pass over every byte, and an all-zero mask makes ws skip it.
+    generateMask: (mask: Buffer) => void mask.fill(0),
     createConnection: createConnection as unknown as (ClientOptions & ClientRequestArgs)['createConnection'],
     finishRequest: (req: ClientRequest) => {
       request = req;
