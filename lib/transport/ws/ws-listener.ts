@@ -57,7 +57,8 @@ export class WsListener {
       requestCert: true,
       // Self-signed certificates never pass a chain check; identity is checked in verifyClient.
       rejectUnauthorized: false,
-      handshakeTimeout: options.handshakeTimeoutMs,
+      // The per-connection deadline in track() bounds TLS and upgrade together; this is a backstop.
+      handshakeTimeout: options.handshakeTimeoutMs * 2,
     });
     this.server.maxConnections = options.maxConnections;
     const wsOptions: ServerOptions & { closeTimeout: number } = {
