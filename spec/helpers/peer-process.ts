@@ -1,0 +1,60 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+/** One event line a peer process printed. */
+export type PeerEvent = Record<string, unknown> & { event: string };
+
+/**
+ * A peer running in its own Node process (compiled fixture under dist/), driven over stdin and
+ * observed through its JSON event lines. {@link PeerProcess.kill} always ends it.
+ */
+export class PeerProcess {
+  readonly events: PeerEvent[] = [];
+  readonly stderr: string[] = [];
+  private readonly child: ChildProcess;
+  private waiters: { test: (e: PeerEvent) => boolean; resolve: (e: PeerEvent) => void }[] = [];
+  readonly exited: Promise<number | null>;
+
+  constructor(script: string, args: readonly string[], env: Record<string, string> = {}) {
+    this.child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    createInterface({ input: this.child.stdout! }).on('line', (line) => {
+      let event: PeerEvent;
+      try {
+        event = JSON.parse(line) as PeerEvent;
+      } catch {
+        event = { event: 'text', line };
+      }
+      this.events.push(event);
+      this.waiters = this.waiters.filter((w) => {
+        if (!w.test(event)) return true;
+        w.resolve(event);
+        return false;
+      });
+    });
+    this.child.stderr!.on('data', (d: Buffer) => this.stderr.push(d.toString()));
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Resolves with the first event (past or future) that passes `test`. */
+  waitFor(test: (e: PeerEvent) => boolean, what: string, timeoutMs = 15_000): Promise<PeerEvent> {
+    const past = this.events.find(test);
+    if (past) return Promise.resolve(past);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; stderr: ${this.stderr.join('').slice(-2000)}`)), timeoutMs);
+      this.waiters.push({ test, resolve: (e) => (clearTimeout(timer), resolve(e)) });
+    });
+  }
+
+  send(command: unknown): void {
+    this.child.stdin!.write(`${JSON.stringify(command)}\n`);
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+}
