@@ -140,7 +140,7 @@ export class Mesh implements MeshCore {
       }
       const result = await dialerHandshake(
         link,
-        { peerId: this.localPeerId, mesh: this.options.mesh, addresses: this.options.transport.addresses, ext: {} },
+        { peerId: this.localPeerId, mesh: this.options.mesh, addresses: this.options.transport.addresses, ext: this.options.helloExt ?? {} },
         this.limits,
         this.options.handshakeTimeoutMs,
         signal,
@@ -149,6 +149,7 @@ export class Mesh implements MeshCore {
         throw new PeerChannelError(ErrorCode.PEER_ID_MISMATCH, `peer at ${address} claims ${result.peerId.slice(0, 12)}, not the authenticated id`);
       }
       if (result.peerId === this.localPeerId) throw new PeerChannelError(ErrorCode.SELF_CONNECTION, 'dialled myself');
+      this.options.checkHelloExt?.(result.ext);
       const neighbor = this.register(new Neighbor(result.peerId, link, result.addresses));
       if (neighbor === undefined) throw new PeerChannelError(ErrorCode.DUPLICATE_LINK, `already linked to ${result.peerId.slice(0, 12)}`);
       return neighborInfo(neighbor);
@@ -180,6 +181,7 @@ export class Mesh implements MeshCore {
         throw new PeerChannelError(ErrorCode.PEER_ID_MISMATCH, `hello claims ${hello.peerId.slice(0, 12)} but the link authenticated ${remote.slice(0, 12)}`);
       }
       if (hello.peerId === this.localPeerId) throw new PeerChannelError(ErrorCode.SELF_CONNECTION, 'a peer with my own id dialled me');
+      this.options.checkHelloExt?.(hello.ext);
       if (this.neighborMap.size >= this.options.neighbors.max && !this.neighborMap.has(hello.peerId)) {
         this.referrals.add({ peerId: hello.peerId, addresses: hello.addresses }, this.localPeerId);
         refuse(link, ErrorCode.BUSY, `at the maximum of ${this.options.neighbors.max} neighbours`, this.referralList(hello.peerId));
@@ -192,7 +194,7 @@ export class Mesh implements MeshCore {
         this.count(ErrorCode.DUPLICATE_LINK);
         return;
       }
-      welcome(link, this.localPeerId, this.options.transport.addresses);
+      welcome(link, this.localPeerId, this.options.transport.addresses, this.options.helloExt);
       this.register(new Neighbor(hello.peerId, link, hello.addresses));
     } catch (error) {
       const e = failLink(link, error);

@@ -1,4 +1,4 @@
-import type { FrameLimits } from '../codec/index.js';
+import type { FrameLimits, HandshakeExt } from '../codec/index.js';
 import type { PeerIdentity } from '../identity/peer-identity.js';
 import type { Admission } from '../security/admission.js';
 import type { ResolvedPeer } from '../resolver/resolver.js';
@@ -31,6 +31,10 @@ export interface MeshOptions {
   readonly admission?: Admission;
   readonly signer?: (body: Uint8Array) => Uint8Array;
   readonly verifier?: (origin: string, body: Uint8Array, sig: Uint8Array | null) => boolean;
+  /** Fields this node announces in its hello/welcome (e.g. its security mode). */
+  readonly helloExt?: HandshakeExt;
+  /** Checks the other side's hello/welcome fields; throws a PeerChannelError to refuse. */
+  readonly checkHelloExt?: (ext: HandshakeExt) => void;
   /** Refuse links whose transport did not authenticate the peer id. */
   readonly requireAuthenticatedLinks: boolean;
   /** @defaultValue 10_000 */
