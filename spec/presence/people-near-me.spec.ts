@@ -68,7 +68,7 @@ describe('People Near Me', () => {
     expect((await appeared).peer).toMatchObject({ displayName: 'Alice', meshes: ['lobby'], addresses: ['wss://127.0.0.1:7000'], from: '127.0.0.1' });
     const updated = next(bob, 'updated', id);
     await alice.publish({ peerId: id, displayName: 'Alice', addresses: ['wss://127.0.0.1:7000'], meshes: ['lobby', 'chess'] });
-    expect((await updated).peer.meshes.sort()).toEqual(['chess', 'lobby']);
+    expect([...(await updated).peer.meshes].sort()).toEqual(['chess', 'lobby']);
     expect(bob.offering('chess').map((p) => p.peerId)).toEqual([id]);
     const left = next(bob, 'left', id);
     await alice.unpublish(id);
