@@ -136,7 +136,7 @@ export class Mesh implements MeshCore {
         throw new PeerChannelError(ErrorCode.SECURITY_MODE_MISMATCH, 'this mesh requires transport-authenticated links');
       }
       if (this.options.admission) {
-        await this.options.admission.admit(link, { role: 'dialer', mesh: this.options.mesh, localPeerId: this.localPeerId, remotePeerId: remote, signal });
+        await this.options.admission.admit(link, { role: 'dialer', mesh: this.options.mesh, localPeerId: this.localPeerId, remotePeerId: remote, identity: this.options.identity, signal });
       }
       const result = await dialerHandshake(
         link,
@@ -174,7 +174,7 @@ export class Mesh implements MeshCore {
       }
       const signal = this.abort.signal;
       if (this.options.admission) {
-        await this.options.admission.admit(link, { role: 'acceptor', mesh: this.options.mesh, localPeerId: this.localPeerId, remotePeerId: remote, signal });
+        await this.options.admission.admit(link, { role: 'acceptor', mesh: this.options.mesh, localPeerId: this.localPeerId, remotePeerId: remote, identity: this.options.identity, signal });
       }
       const hello = await awaitHello(link, this.options.mesh, this.limits, this.options.handshakeTimeoutMs, signal);
       if (remote !== undefined && hello.peerId !== remote) {
