@@ -15,10 +15,28 @@ export type { MeshStats } from './mesh/mesh-stats.js';
 export type { NeighborInfo } from './mesh/neighbor.js';
 export type { NeighborLimits } from './mesh/options.js';
 export type { PropagationFilter, PropagationAction, PropagationMessage, PropagationDecision, MessageOrigin } from './mesh/propagation.js';
-export { PeerIdentity, peerIdFromSpki } from './identity/peer-identity.js';
 export type { Transport, TransportFactory, TransportComponents, Link, LinkCloseInfo, DialOptions, FrameReceiver } from './transport/transport.js';
 export { MemoryNetwork, memoryTransport, type MemoryFaults, type MemoryTransportOptions } from './transport/memory/index.js';
 export { RegistrationKeeper, type RegistrationKeeperOptions } from './resolver/registration-keeper.js';
 export type { PeerResolver, ResolverFactory, ResolverComponents, ResolvedPeer, Registration, ResolveOptions } from './resolver/resolver.js';
-export type { Admission, AdmissionContext } from './security/admission.js';
 export { defaultFrameLimits, type FrameLimits } from './codec/index.js';
+
+export {
+  PeerIdentity, peerIdFromSpki, certificateFor, peerIdFromCertificate, saveIdentity, loadIdentity, loadOrCreateIdentity,
+  IDENTITY_KEY_FILE, IDENTITY_CERT_FILE, CERTIFICATE_VALIDITY_DAYS, type PeerCertificate, type LoadIdentityOptions, type SaveIdentityOptions,
+} from './identity/index.js';
+export { webSocketTransport, WebSocketTransport, type WebSocketTransportOptions, type WsListenerStats } from './transport/ws/index.js';
+export {
+  type Admission, type AdmissionContext, passwordAdmission, type PasswordAdmissionOptions, certificateAdmission, type CertificateAdmissionOptions,
+  issueMembershipCertificate, verifyMembershipCertificate, type IssueMembershipOptions, type MembershipInfo, type VerifyMembershipOptions,
+  signMessage, verifyMessage, MessageVerifier, type MessageVerifierOptions, meshSecurity, assertLinkSecurity, securityHelloExt, checkSecurityHelloExt,
+  MAX_PASSWORD_BYTES, MAX_MESSAGE_SIGNATURE_BYTES, PASSWORD_ADMISSION_PROTOCOL, CERTIFICATE_ADMISSION_PROTOCOL, type MeshSecurity, type MeshSecurityOptions, type SecurityMode,
+} from './security/index.js';
+export { localResolver, defaultLocalDirectory, type LocalResolver, type LocalResolverOptions, type LocalResolverStats } from './resolver/local/index.js';
+export { staticResolver, isUnpinnedPeer, type StaticEntry, type StaticResolverOptions } from './resolver/static/index.js';
+export { resolverServer, ResolverServer, resolverService, type ResolverServerOptions, type ResolverServerStats, type ResolverServiceClient, type ResolverServiceOptions } from './resolver/service/index.js';
+export {
+  pnrpResolver, PnrpResolver, PnrpNode, meshPeerName, parsePeerName, type PnrpResolverOptions, type PnrpPublishOptions, type PeerName,
+  type PnrpEndpoint, type PnrpBindingOptions, type PnrpLimits, type PnrpNodeOptions, type VerifiedRecord, type PnrpRecord, type PnrpNodeStats, type PublishResult,
+} from './resolver/pnrp/index.js';
+export { PeopleNearMe, lanResolver, type PeopleNearMeOptions, type NearbyPeer, type NearbyEvent, type PresenceAnnouncement, type LanResolver, type LanResolverOptions } from './presence/index.js';

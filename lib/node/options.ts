@@ -4,6 +4,8 @@ import type { NeighborLimits } from '../mesh/options.js';
 import type { PropagationFilter } from '../mesh/propagation.js';
 import type { ResolverFactory } from '../resolver/resolver.js';
 import type { Admission } from '../security/admission.js';
+import type { CertificateAdmissionOptions } from '../security/certificate-admission.js';
+import type { SecurityMode } from '../security/security-mode.js';
 import type { TransportFactory } from '../transport/transport.js';
 
 /** Options of {@link PeerNode.open}. */
@@ -23,20 +25,19 @@ export interface PeerNodeOptions {
    * @defaultValue `localResolver()`: zero-config, one machine
    */
   readonly resolver?: ResolverFactory | null;
-  /** Mesh password: links are admitted by a PAKE proof of it. */
+  /**
+   * How the mesh is secured: `none`, `transport` (links authenticate the peer id: TLS pinned to
+   * the key hash), `message` (every message signed by its sender and verified by every receiver)
+   * or `both`. Peers with different modes refuse each other.
+   * @defaultValue `'transport'`
+   */
+  readonly security?: SecurityMode;
+  /** Mesh password: each link is admitted by a CPace (PAKE) proof of it, bound to the link. */
   readonly password?: string;
-  /** Custom admission check (e.g. certificates); replaces the password check. */
+  /** Certificate admission: a trust list and/or membership certificates issued by the mesh owner. */
+  readonly certificate?: CertificateAdmissionOptions;
+  /** A custom admission check; at most one of `password`, `certificate` and `admission`. */
   readonly admission?: Admission;
-  /**
-   * Sign every message and drop any that fails verification.
-   * @defaultValue false
-   */
-  readonly signMessages?: boolean;
-  /**
-   * Refuse links whose transport did not authenticate the peer id.
-   * @defaultValue false
-   */
-  readonly requireAuthenticatedLinks?: boolean;
   /** Decides delivery and forwarding of each flooded message. @defaultValue deliver and forward everything */
   readonly propagationFilter?: PropagationFilter;
   /** @defaultValue `{ min: 2, ideal: 3, max: 7 }` */

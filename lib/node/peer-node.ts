@@ -16,7 +16,7 @@ import type { PropagationDecision } from '../mesh/propagation.js';
 import type { PeerResolver } from '../resolver/resolver.js';
 import type { Transport } from '../transport/transport.js';
 import { RegistrationKeeper } from '../resolver/registration-keeper.js';
-import { passwordAdmission } from '../security/password-admission.js';
+import { checkSecurityHelloExt, meshSecurity, securityHelloExt } from '../security/security-mode.js';
 import { nodeDefaults } from './defaults.js';
 import { parseMeshAddress } from './mesh-address.js';
 import type { PeerNodeOptions } from './options.js';
@@ -100,8 +100,8 @@ export class PeerNode {
           return t;
         },
       });
-      const admission = options.admission ?? (options.password !== undefined ? passwordAdmission(options.password) : undefined);
-      const signing = options.signMessages === true ? defaults.messageSigning(identity) : undefined;
+      const security = meshSecurity({ mode: options.security, password: options.password, certificate: options.certificate, admission: options.admission });
+      const signing = security.signMessages ? defaults.messageSigning(identity) : undefined;
       const mesh = new Mesh({
         mesh: meshName,
         identity,
@@ -114,10 +114,12 @@ export class PeerNode {
           return found.filter((p) => p.peerId !== identity.peerId);
         },
         filter: options.propagationFilter,
-        admission,
+        admission: security.admission,
         signer: signing?.sign,
         verifier: signing?.verify,
-        requireAuthenticatedLinks: options.requireAuthenticatedLinks ?? false,
+        requireAuthenticatedLinks: security.requireAuthenticatedLinks,
+        helloExt: securityHelloExt(security),
+        checkHelloExt: (ext) => checkSecurityHelloExt(security, ext),
         handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
         seenTtlMs: options.seenTtlMs ?? 300_000,
         seenMaxEntries: options.seenMaxEntries ?? 100_000,
