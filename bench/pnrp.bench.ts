@@ -20,7 +20,6 @@ interface Published {
 interface Sample {
   readonly ok: boolean;
   readonly steps: number;
-  readonly totalSteps: number;
   readonly queries: number;
 }
 
@@ -97,7 +96,7 @@ async function lookups(sim: PnrpSimNetwork, from: readonly PnrpNode[], published
     const target = pick(published);
     const result = await node.resolve(target.record.name, { maxRecords: 1 });
     const ok = result.records.some((v) => v.key === target.key);
-    samples.push({ ok, steps: result.firstRecordStep ?? result.steps, totalSteps: result.steps, queries: result.queries });
+    samples.push({ ok, steps: result.firstRecordStep ?? result.steps, queries: result.queries });
   }
   return samples;
 }
@@ -126,10 +125,9 @@ function report(label: string, samples: readonly Sample[]): void {
   const steps = ok.map((x) => x.steps).sort((a, b) => a - b);
   const mean = steps.reduce((a, b) => a + b, 0) / Math.max(steps.length, 1);
   const q = (p: number) => steps[Math.min(steps.length - 1, Math.floor(p * steps.length))] ?? 0;
-  const total = samples.reduce((a, x) => a + x.totalSteps, 0) / samples.length;
   const queries = samples.reduce((a, x) => a + x.queries, 0) / samples.length;
   const target = Math.ceil(Math.log10(NODES)) + 1;
-  log(`pnrp: [${label}] success ${ok.length}/${samples.length} = ${pct(ok.length / samples.length)}; steps to the record: mean ${mean.toFixed(2)} (target ≤ ${target}), p50 ${q(0.5)}, p90 ${q(0.9)}, p99 ${q(0.99)}, max ${steps[steps.length - 1] ?? 0}; steps until done ${total.toFixed(2)}, requests per lookup ${queries.toFixed(1)}`);
+  log(`pnrp: [${label}] success ${ok.length}/${samples.length} = ${pct(ok.length / samples.length)}; steps to the record: mean ${mean.toFixed(2)} (target ≤ ${target}), p50 ${q(0.5)}, p90 ${q(0.9)}, p99 ${q(0.99)}, max ${steps[steps.length - 1] ?? 0}, requests per lookup ${queries.toFixed(1)}`);
   const histogram = new Map<number, number>();
   for (const x of steps) histogram.set(x, (histogram.get(x) ?? 0) + 1);
   const widest = Math.max(...histogram.values());
