@@ -25,7 +25,7 @@ const loopback = async (): Promise<PeopleNearMeOptions> => ({ interface: '127.0.
 const net = new MemoryNetwork();
 const compliancePort = await freeUdpPort();
 resolverCompliance('lan (multicast DNS on loopback)', {
-  shortTtlMs: 400,
+  shortTtlMs: 500,
   make: ({ ttlMs }) => {
     const identity = PeerIdentity.generate();
     const resolver = lanResolver({ interface: '127.0.0.1', port: compliancePort, multicastTtl: 1, queryWindowMs: 40, ttlMs })({

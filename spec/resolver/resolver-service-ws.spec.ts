@@ -19,6 +19,7 @@ afterAll(async () => {
 });
 
 resolverCompliance('service (TLS WebSockets)', {
+  shortTtlMs: 500,
   make: ({ ttlMs }) => {
     const identity = PeerIdentity.generate();
     return { resolver: client(shared.addresses[0] as string, { ttlMs, peerId: shared.peerId }, identity), peerId: identity.peerId };
