@@ -54,6 +54,8 @@ export const ErrorCode = {
   DIAL_FAILED: 'PC_ERR_DIAL_FAILED',
   LISTEN_FAILED: 'PC_ERR_LISTEN_FAILED',
   UNREACHABLE: 'PC_ERR_UNREACHABLE',
+  /** A link closed by neighbour maintenance because it brought the fewest new messages. */
+  NOT_USEFUL: 'PC_ERR_NOT_USEFUL',
 
   // security
   PEER_ID_MISMATCH: 'PC_ERR_PEER_ID_MISMATCH',
