@@ -122,6 +122,15 @@ describe('resolver service', () => {
     expect(s.stats.idleClosed).toBeGreaterThanOrEqual(1);
   });
 
+  it('closes a link that makes requests faster than its bound', async () => {
+    const s = await start({ maxRequestsPerSecond: 5 });
+    const link = await raw(s);
+    link.setReceiver(() => undefined);
+    for (let i = 0; i < 20; i++) link.send(encodeExtensionFrame(RESOLVER_SERVICE_FRAME_KIND, [4, i, 'room', 10]));
+    expect(await link.closed).toMatchObject({ code: ErrorCode.LIMIT_EXCEEDED, remote: true });
+    expect(s.stats.rateClosed).toBe(1);
+  });
+
   it('cuts a resolve answer short to fit its frame bound', async () => {
     const s = await start({ maxFrameBytes: 8192 });
     for (let i = 0; i < 30; i++) {

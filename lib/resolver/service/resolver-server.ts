@@ -46,6 +46,12 @@ export interface ResolverServerOptions extends RegistrationTableOptions {
    */
   readonly requireOwnPeerId?: boolean;
   /**
+   * Most requests one link may make per second; a link past it is closed with
+   * `PC_ERR_LIMIT_EXCEEDED` (a keeper needs a few per TTL; resolves are the rest).
+   * @defaultValue 200
+   */
+  readonly maxRequestsPerSecond?: number;
+  /**
    * Largest response frame; a resolve answer is cut short to fit.
    * @defaultValue 65_536
    */
@@ -61,6 +67,8 @@ export interface ResolverServerStats {
   refusedLinks: number;
   /** Links closed for idleness. */
   idleClosed: number;
+  /** Links closed for making requests too fast. */
+  rateClosed: number;
 }
 
 /**
@@ -99,13 +107,15 @@ interface LinkState {
   readonly link: Link;
   readonly registrations: Set<string>;
   idle: NodeJS.Timeout | undefined;
+  windowStart: number;
+  windowRequests: number;
 }
 
 /** A running resolver service; made by {@link resolverServer}. */
 export class ResolverServer {
   /** The server's identity; clients may pin {@link ResolverServer.peerId}. */
   readonly identity: PeerIdentity;
-  readonly stats: ResolverServerStats = { requests: 0, badFrames: 0, refusedLinks: 0, idleClosed: 0 };
+  readonly stats: ResolverServerStats = { requests: 0, badFrames: 0, refusedLinks: 0, idleClosed: 0, rateClosed: 0 };
   private readonly transport: Transport;
   private readonly table: RegistrationTable;
   private readonly links = new Map<string, LinkState>();
@@ -116,6 +126,7 @@ export class ResolverServer {
   private readonly idleTimeoutMs: number;
   private readonly requireOwnPeerId: boolean;
   private readonly maxFrameBytes: number;
+  private readonly maxRequestsPerSecond: number;
   private subscription: Subscription | undefined;
   private closing: Promise<void> | undefined;
 
@@ -129,6 +140,7 @@ export class ResolverServer {
     this.idleTimeoutMs = checkTtl(options.idleTimeoutMs ?? 120_000, 'idleTimeoutMs');
     this.requireOwnPeerId = options.requireOwnPeerId ?? true;
     this.maxFrameBytes = options.maxFrameBytes ?? 65_536;
+    this.maxRequestsPerSecond = options.maxRequestsPerSecond ?? 200;
     this.table = new RegistrationTable(options);
     this.transport = options.transport({ identity: this.identity });
   }
@@ -178,7 +190,7 @@ export class ResolverServer {
       this.stats.refusedLinks += 1;
       return link.close(ErrorCode.BUSY, `resolver service holds ${this.maxLinks} links`);
     }
-    const state: LinkState = { link, registrations: new Set(), idle: undefined };
+    const state: LinkState = { link, registrations: new Set(), idle: undefined, windowStart: Date.now(), windowRequests: 0 };
     this.links.set(link.id, state);
     this.touch(state);
     void link.closed.then(() => {
@@ -210,6 +222,16 @@ export class ResolverServer {
     }
     this.touch(state);
     this.stats.requests += 1;
+    const now = Date.now();
+    if (now - state.windowStart >= 1000) {
+      state.windowStart = now;
+      state.windowRequests = 0;
+    }
+    if (++state.windowRequests > this.maxRequestsPerSecond) {
+      this.stats.rateClosed += 1;
+      state.link.close(ErrorCode.LIMIT_EXCEEDED, `more than ${this.maxRequestsPerSecond} requests a second`);
+      return;
+    }
     let response: ServiceResponse;
     try {
       response = { op: ServiceOp.Ok, req: request.req, value: this.handle(state, request) };
