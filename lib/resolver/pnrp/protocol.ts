@@ -43,15 +43,18 @@ export interface PnrpStoreRequest {
 /** Every request one PNRP node sends another. */
 export type PnrpRequest = PnrpPingRequest | PnrpFindRequest | PnrpStoreRequest;
 
+/** Answer to a ping: the responder's own contact. */
 export interface PnrpPongResponse {
   readonly op: 'pong';
   readonly contact: PnrpContact;
 }
+/** Answer to a find: the responder's closest contacts to the target, and matching live records. */
 export interface PnrpFoundResponse {
   readonly op: 'found';
   readonly contacts: readonly PnrpContact[];
   readonly records: readonly PnrpRecord[];
 }
+/** Answer to a store the responder accepted (a refusal is a failure with its code). */
 export interface PnrpStoredResponse {
   readonly op: 'stored';
 }

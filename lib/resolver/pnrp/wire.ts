@@ -15,7 +15,9 @@ import type { PnrpRecord } from './record.js';
  */
 export const PNRP_FRAME_KIND = 48;
 
+/** Message types in a PNRP frame's envelope. */
 export const MessageType = { Request: 0, Reply: 1, Failure: 2 } as const;
+/** Operation tags of requests and replies. */
 export const Op = { Ping: 1, Find: 2, Store: 3 } as const;
 
 /** Largest request id; ids wrap within it. */
@@ -34,6 +36,7 @@ export interface WireContact {
   readonly addresses: readonly string[];
 }
 
+/** The error that closes a link for a malformed PNRP message. */
 export function shape(message: string): PeerChannelError {
   return new PeerChannelError(ErrorCode.FRAME_SHAPE, `pnrp: ${message}`);
 }
@@ -43,6 +46,7 @@ export function encodeRecord(r: PnrpRecord): unknown[] {
   return [r.cloud, r.name, r.serviceLocation, r.endpoint.peerId, r.endpoint.addresses, r.version, r.expiresAt, r.payload, r.publicKey, r.withdrawn, r.signature];
 }
 
+/** Encodes a request frame. */
 export function encodeRequest(id: number, cloud: string, from: WireContact, request: PnrpRequest): Uint8Array {
   const head = [cloud, from.peerId, from.addresses];
   switch (request.op) {
@@ -55,10 +59,12 @@ export function encodeRequest(id: number, cloud: string, from: WireContact, requ
   }
 }
 
+/** Encodes a reply frame. */
 export function encodeReply(id: number, body: unknown[]): Uint8Array {
   return encodeExtensionFrame(PNRP_FRAME_KIND, [MessageType.Reply, id, body]);
 }
 
+/** Encodes a failure reply: the remote code and a short message, never a stack. */
 export function encodeFailure(id: number, code: string, message: string): Uint8Array {
   return encodeExtensionFrame(PNRP_FRAME_KIND, [MessageType.Failure, id, [code, message.slice(0, 512)]]);
 }
@@ -73,11 +79,13 @@ export function decodeEnvelope(payload: unknown): Envelope {
   return { type, id, body };
 }
 
+/** Checks a bounded non-empty string. @throws PeerChannelError `PC_ERR_FRAME_SHAPE` */
 export function str(v: unknown, what: string, max: number): string {
   if (typeof v !== 'string' || v.length === 0 || v.length > max) throw shape(`${what} must be a string of 1..${max} characters`);
   return v;
 }
 
+/** Checks a lowercase hex string of exactly `digits` digits. @throws PeerChannelError `PC_ERR_FRAME_SHAPE` */
 export function hex(v: unknown, what: string, digits: number): string {
   if (typeof v !== 'string' || v.length !== digits || !/^[0-9a-f]+$/.test(v)) throw shape(`${what} must be ${digits} lowercase hex digits`);
   return v;
@@ -88,11 +96,13 @@ function bin(v: unknown, what: string, max: number): Uint8Array {
   return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
 }
 
+/** Checks a bounded list of addresses. @throws PeerChannelError `PC_ERR_FRAME_SHAPE` */
 export function addresses(v: unknown, limits: PnrpLimits): string[] {
   if (!Array.isArray(v) || v.length > limits.maxAddresses) throw shape(`addresses must be a list of at most ${limits.maxAddresses}`);
   return v.map((a) => str(a, 'address', limits.maxAddressLength));
 }
 
+/** Parses a contact `[peerId, addresses]`. @throws PeerChannelError `PC_ERR_FRAME_SHAPE` */
 export function decodeContact(v: unknown, limits: PnrpLimits): WireContact {
   if (!Array.isArray(v) || v.length !== 2) throw shape('contact must be [peerId, addresses]');
   return { peerId: str(v[0], 'peer id', limits.maxPeerIdLength), addresses: addresses(v[1], limits) };
