@@ -122,6 +122,7 @@ export class LanResolver implements PeerResolver {
     this.closed = true;
     const started = this.presence;
     if (started === undefined) return;
+    // A presence that never started has nothing to withdraw; its error went to the caller then.
     const pnm = await started.catch(() => undefined);
     if (pnm === undefined) return;
     if (this.options.presence === undefined) {
@@ -129,6 +130,7 @@ export class LanResolver implements PeerResolver {
       return;
     }
     // A shared presence outlives this resolver: take back only what this resolver offered.
+    // A shared presence closed by its owner first has already said goodbye for everything.
     for (const held of this.held.values()) await pnm.withdraw(held.peer.peerId, held.mesh).catch(() => undefined);
     this.held.clear();
   }

@@ -276,6 +276,7 @@ export class PeopleNearMe {
   /** Says goodbye for every published presence, stops every timer and closes the socket. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
+    // A goodbye that cannot be sent is only a courtesy lost: listeners expire the presence anyway.
     for (const peerId of [...this.published.keys()]) await this.unpublish(peerId).catch(() => undefined);
     this.closed = true;
     clearInterval(this.announceTimer);
@@ -410,6 +411,7 @@ export class PeopleNearMe {
     let expired = false;
     for (const [peerId, p] of [...this.published]) {
       for (const [mesh, until] of p.meshes) if (until !== null && until <= now && p.meshes.delete(mesh)) expired = true;
+      // As in close(): a lost goodbye only delays the listeners' expiry.
       if (p.meshes.size === 0 && !p.announced) void this.unpublish(peerId).catch(() => undefined);
     }
     if (expired) void this.announce();
