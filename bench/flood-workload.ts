@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { PeerContract, PeerOperation, type PeerNode } from '../lib/index.js';
-import { latencyLine, rate } from './stats.js';
+import { latencyLine, pace, rate } from './stats.js';
 
 /** The benchmark contract: one flooded operation carrying a timestamp and a payload. */
 @PeerContract('bench')
@@ -65,7 +65,7 @@ export async function floodWorkload(label: string, nodes: readonly PeerNode[], o
   const t0 = now();
   for (let i = 0; i < opts.rateMessages; i++) {
     const due = t0 + i * interval;
-    while (now() < due) await new Promise((r) => setImmediate(r));
+    await pace(due);
     void senders[i % peers]!.post(now(), payload);
   }
   await until(() => probe.deliveries() >= base + opts.rateMessages * peers, 30_000);

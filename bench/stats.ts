@@ -16,3 +16,10 @@ export function latencyLine(samples: number[]): string {
 export function rate(count: number, ms: number): string {
   return Math.round((count * 1000) / ms).toLocaleString('en-US');
 }
+
+/** Waits until `due` (a performance.now() time) without spinning the CPU: other processes share it. */
+export async function pace(due: number): Promise<void> {
+  const wait = due - performance.now();
+  if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+  else await new Promise((r) => setImmediate(r));
+}
