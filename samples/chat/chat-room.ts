@@ -1,0 +1,267 @@
+import { type Observable, Subscription, filter, interval, map, merge, switchMap, take, takeUntil, throttleTime, timer, toArray } from 'rxjs';
+import { ErrorCode, PeerChannelError, PeerNode, type PeerProxy, notFromSelf } from '../../lib/index.js';
+import { Chat } from './chat-contract.js';
+import { Presence } from './presence-contract.js';
+import { CHAT_NAME, PresenceService } from './presence-service.js';
+import { ROSTER, Roster, type RosterEvent } from './roster.js';
+import { MAX_TEXT_LENGTH, cleanText, stamp } from './text.js';
+
+/** Options of {@link ChatRoom.open}. */
+export interface ChatOptions {
+  /** The name others see (no spaces, no `#`). */
+  readonly name: string;
+  /** The mesh that is the room, e.g. `net.p2p://lobby`. */
+  readonly mesh: string;
+  /** The room's password; every peer of a room must use the same one. */
+  readonly password?: string;
+  /**
+   * How often this chat floods a heartbeat; a peer silent for three heartbeats is gone.
+   * @defaultValue 5000
+   */
+  readonly heartbeatMs?: number;
+  /**
+   * How long `/who` gathers replies.
+   * @defaultValue 1500
+   */
+  readonly whoTimeoutMs?: number;
+  /** Receives every output line (already time-stamped). */
+  readonly print: (line: string) => void;
+}
+
+/**
+ * A chat that is refused with `PC_ERR_AUTH_FAILED` this soon after opening, and never gets
+ * in, concludes that its own password is wrong. Later refusals are someone else's wrong password.
+ */
+const JOIN_WINDOW_MS = 5000;
+/** After the first refusal, how long other peers may still admit us before we give up. */
+const REFUSAL_GRACE_MS = 2000;
+const HELP = '/msg NAME text · /near text · /who · /quit — anything else is said to the whole room';
+
+/**
+ * One person in a chat room: a {@link PeerNode} in the room's mesh, the {@link Chat} and
+ * {@link Presence} contracts, and the commands a user types.
+ *
+ * @example
+ * ```ts
+ * const room = await ChatRoom.open({ name: 'alice', mesh: 'net.p2p://lobby', print: console.log });
+ * await room.handle('hello everyone');
+ * await room.quit();
+ * ```
+ */
+export class ChatRoom {
+  /** Resolves when the chat has left; rejects with `PC_ERR_AUTH_FAILED` if the room refused the password. */
+  readonly ended: Promise<void>;
+  private readonly chat: PeerProxy<Chat>;
+  private readonly presence: PeerProxy<Presence>;
+  private readonly roster: Roster;
+  private readonly subscriptions = new Subscription();
+  private readonly openedAt = Date.now();
+  private ending: Promise<void> | undefined;
+  private settle!: (error?: PeerChannelError) => void;
+
+  /** Joins the room; the password is only checked once another peer is met. */
+  static async open(options: ChatOptions): Promise<ChatRoom> {
+    return new ChatRoom(await PeerNode.open(options.mesh, { password: options.password }), options);
+  }
+
+  private constructor(
+    private readonly node: PeerNode,
+    private readonly options: ChatOptions,
+  ) {
+    this.ended = new Promise((resolve, reject) => (this.settle = (error) => (error ? reject(error) : resolve())));
+    const heartbeatMs = options.heartbeatMs ?? 5000;
+    this.roster = new Roster({ peerId: node.peerId, name: options.name }, { goneAfterMs: 3 * heartbeatMs });
+    node.container.register(CHAT_NAME, { useValue: options.name });
+    node.container.register(ROSTER, { useValue: this.roster });
+    node.host(Presence, PresenceService);
+    this.chat = node.proxy(Chat);
+    this.presence = node.proxy(Presence);
+
+    const online$ = node.status$.pipe(filter((s) => s === 'online'));
+    const refusals$ = node.errors$.pipe(filter((e) => e.code === ErrorCode.AUTH_FAILED));
+    this.subscriptions.add(merge(this.said$(), this.roster.events$.pipe(map(describe)), this.status$(), this.refusalNotices$(refusals$)).subscribe((line) => this.print(line)));
+    this.subscriptions.add(online$.subscribe(() => background(this.presence.hello(options.name))));
+    this.subscriptions.add(
+      interval(heartbeatMs).subscribe(() => {
+        this.roster.sweep();
+        background(this.presence.here(options.name));
+      }),
+    );
+    // Refused before ever getting in, early on: it is our password that is wrong.
+    this.subscriptions.add(
+      refusals$
+        .pipe(
+          takeUntil(merge(online$, timer(JOIN_WINDOW_MS))),
+          take(1),
+          switchMap((refusal) => timer(REFUSAL_GRACE_MS).pipe(takeUntil(online$), map(() => refusal))),
+        )
+        .subscribe((refusal) => {
+          const error = new PeerChannelError(ErrorCode.AUTH_FAILED, `wrong password: the peers in ${options.mesh} refused it`, { cause: refusal });
+          void this.end(error);
+        }),
+    );
+  }
+
+  /** This chat's peer id. */
+  get peerId(): string {
+    return this.node.peerId;
+  }
+
+  /** Runs one line the user typed: a command, or text for the whole room. */
+  async handle(input: string): Promise<void> {
+    if (this.ending !== undefined) return;
+    const line = input.trim();
+    const [command = '', rest = ''] = line.startsWith('/') ? splitWord(line) : ['', line];
+    const me = this.options.name;
+    switch (command) {
+      case '':
+        if (line !== '' && this.canSend(line)) await this.send(() => this.chat.say(me, line), `${me}: ${line}`);
+        return;
+      case '/near':
+        if (this.canSend(rest)) await this.send(() => this.chat.near(me, rest), `${me} (near): ${rest}`);
+        return;
+      case '/msg': {
+        const [who, text] = splitWord(rest);
+        const peerId = this.lookUp(who);
+        if (peerId !== undefined && this.canSend(text)) {
+          await this.send(() => this.chat.to(peerId).say(me, text), `${me} → ${this.roster.label(peerId)}: ${text}`);
+        }
+        return;
+      }
+      case '/who':
+        return this.who();
+      case '/quit':
+        return this.quit();
+      case '/help':
+        this.print(`* ${HELP}`);
+        return;
+      default:
+        this.print(`! unknown command ${command}: ${HELP}`);
+    }
+  }
+
+  /** Leaves the room gracefully (says bye, then closes the node). Idempotent. */
+  quit(): Promise<void> {
+    return this.end();
+  }
+
+  /** What others say, as output lines; this chat's own floods are printed when sent instead. */
+  private said$(): Observable<string> {
+    const me = this.options.name;
+    return merge(
+      this.node.calls$(Chat, 'say').pipe(
+        notFromSelf(),
+        map(({ from, args: [name, text], directed }) => `${this.roster.label(from, name)}${directed ? ` → ${me}` : ''}: ${cleanText(text)}`),
+      ),
+      this.node.calls$(Chat, 'near').pipe(
+        notFromSelf(),
+        map(({ from, args: [name, text] }) => `${this.roster.label(from, name)} (near): ${cleanText(text)}`),
+      ),
+    );
+  }
+
+  private status$(): Observable<string> {
+    let wasOnline = false;
+    return this.node.status$.pipe(
+      map((status) => {
+        if (status === 'online') return ((wasOnline = true), `* connected to ${this.options.mesh}`);
+        return wasOnline ? '* disconnected: waiting for others' : `* ${this.options.name} is waiting for others in ${this.options.mesh}`;
+      }),
+    );
+  }
+
+  /** Told (at most twice a minute) once we are in: someone with another password was refused. */
+  private refusalNotices$(refusals$: Observable<PeerChannelError>): Observable<string> {
+    return refusals$.pipe(
+      filter(() => this.node.status === 'online' || Date.now() - this.openedAt > JOIN_WINDOW_MS),
+      throttleTime(30_000),
+      map(() => '* refused a peer that gave a different password'),
+    );
+  }
+
+  private async who(): Promise<void> {
+    const replies = await new Promise<{ from: string; name: string }[]>((resolve) => {
+      const gathered: { from: string; name: string }[] = [];
+      this.presence.gather({ timeoutMs: this.options.whoTimeoutMs ?? 1500 }).who().subscribe({
+        next: (reply) => void (reply.ok && gathered.push({ from: reply.from, name: reply.value })),
+        complete: () => resolve(gathered),
+        error: () => resolve(gathered),
+      });
+    });
+    const labels = replies.map(({ from, name }) => {
+      if (from === this.node.peerId) return `${this.options.name} (you)`;
+      this.roster.saw(from, name, 'here');
+      return this.roster.label(from);
+    });
+    this.print(`* in the room (${labels.length}): ${labels.sort().join(', ')}`);
+  }
+
+  private lookUp(who: string): string | undefined {
+    const found = who === '' ? [] : this.roster.find(who);
+    if (found.length === 1) return found[0];
+    if (who === '') this.print('! usage: /msg NAME text');
+    else if (found.length === 0) this.print(`! nobody called ${who} is in the room (try /who)`);
+    else this.print(`! ${who} is ambiguous: ${found.map((id) => this.roster.label(id)).join(', ')}`);
+    return undefined;
+  }
+
+  private canSend(text: string): boolean {
+    if (text === '') this.print('! nothing to send');
+    else if (text.length > MAX_TEXT_LENGTH) this.print(`! too long: at most ${MAX_TEXT_LENGTH} characters`);
+    else if (this.node.status === 'offline') this.print('! not sent: nobody else is in the room yet');
+    else return true;
+    return false;
+  }
+
+  private async send(call: () => Promise<void>, echo: string): Promise<void> {
+    try {
+      await call();
+      this.print(echo);
+    } catch (error) {
+      this.print(`! not sent: ${(error as Error).message}`);
+    }
+  }
+
+  private print(line: string): void {
+    this.options.print(stamp(line));
+  }
+
+  private end(error?: PeerChannelError): Promise<void> {
+    this.ending ??= (async () => {
+      this.subscriptions.unsubscribe();
+      if (error === undefined && this.node.status === 'online') {
+        await this.presence.bye().catch(() => {
+          // Lost the last neighbour meanwhile: the others will see us go silent instead.
+        });
+      }
+      await this.node.close();
+      this.roster.close();
+      this.settle(error);
+    })();
+    return this.ending;
+  }
+}
+
+/** Presence is repeated every heartbeat, so one that fails to go out needs no handling. */
+function background(sending: Promise<void>): void {
+  sending.catch(() => undefined);
+}
+
+function describe(event: RosterEvent): string {
+  switch (event.kind) {
+    case 'joined':
+      return `* ${event.label} joined`;
+    case 'here':
+      return `* ${event.label} is here`;
+    case 'left':
+      return `* ${event.label} left`;
+    case 'gone':
+      return `* ${event.label} is gone (no heartbeat)`;
+  }
+}
+
+/** `"/msg bob hi there"` → `["/msg", "bob hi there"]`. */
+function splitWord(line: string): [string, string] {
+  const match = /^(\S*)\s*([\s\S]*)$/.exec(line) as RegExpExecArray;
+  return [match[1] as string, match[2] as string];
+}

@@ -1,0 +1,125 @@
+/**
+ * The PeerChannel terminal chat: `npm start -- --name alice`, then the same with another name
+ * in a second terminal. See docs/chat.md.
+ *
+ * Exit status: 0 after `/quit`, end of input, Ctrl-C or SIGTERM; 1 for bad options or a room
+ * that cannot be joined; 2 when the room refused the password.
+ */
+import 'reflect-metadata';
+import { userInfo } from 'node:os';
+import { clearLine, clearScreenDown, createInterface, cursorTo, moveCursor } from 'node:readline';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ErrorCode, parseMeshAddress, toPeerChannelError } from '../../lib/index.js';
+import { ChatRoom } from './chat-room.js';
+import { MAX_NAME_LENGTH, cleanName, isValidName } from './text.js';
+
+const options = new Command()
+  .name('chat')
+  .description('A terminal chat room on PeerChannel: every chat started with the same --mesh on this machine is in the room.')
+  .option('-n, --name <name>', `the name others see (no spaces or #, at most ${MAX_NAME_LENGTH} characters)`, parseName, defaultName())
+  .option('-m, --mesh <address>', 'the room to join', parseMesh, 'net.p2p://lobby')
+  .addOption(new Option('-p, --password <password>', 'the room password; everyone in the room must use the same one').env('PEERCHANNEL_PASSWORD'))
+  .addOption(
+    new Option('--heartbeat <ms>', 'presence heartbeat; a peer silent for three heartbeats is gone')
+      .env('PEERCHANNEL_CHAT_HEARTBEAT_MS')
+      .argParser(parseMs)
+      .default(5000),
+  )
+  .addHelpText('after', '\nIn the chat: text goes to everyone; /msg NAME text, /near text, /who, /quit.')
+  .parse()
+  .opts<{ name: string; mesh: string; password?: string; heartbeat: number }>();
+
+const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
+const out = process.stdout;
+
+const input = createInterface({ input: process.stdin, output: tty ? out : undefined, terminal: tty, prompt: '> ' });
+input.pause();
+let inputOpen = true;
+
+const room = await ChatRoom.open({ name: options.name, mesh: options.mesh, password: options.password, heartbeatMs: options.heartbeat, print }).catch(
+  (error: unknown) => void exit(1, `error: cannot join ${options.mesh}: ${describeError(error)}`),
+);
+if (room !== undefined) {
+  input.on('line', (line) => {
+    // The typed line is replaced by the time-stamped one the chat prints.
+    if (tty) {
+      moveCursor(out, 0, -Math.ceil(Math.max(1, line.length + 2) / (out.columns || 80)));
+      clearScreenDown(out);
+    }
+    room.handle(line).catch((error: unknown) => print(`! ${describeError(error)}`));
+    if (tty) input.prompt();
+  });
+  input.on('close', () => {
+    inputOpen = false;
+    void room.quit();
+  });
+  input.on('SIGINT', () => void room.quit());
+  process.on('SIGINT', () => void room.quit());
+  process.on('SIGTERM', () => void room.quit());
+  input.resume();
+  if (tty) input.prompt();
+  room.ended.then(
+    () => exit(0),
+    (error: unknown) => exit(toPeerChannelError(error).code === ErrorCode.AUTH_FAILED ? 2 : 1, `error: ${describeError(error)}`),
+  );
+}
+
+/** Prints above the prompt, leaving what the user is typing in place. */
+function print(line: string): void {
+  if (!tty || !inputOpen) {
+    out.write(`${line}\n`);
+    return;
+  }
+  cursorTo(out, 0);
+  clearLine(out, 0);
+  out.write(`${line}\n`);
+  input.prompt(true);
+}
+
+function exit(code: number, message?: string): void {
+  if (tty && inputOpen) {
+    cursorTo(out, 0);
+    clearLine(out, 0);
+  }
+  if (message !== undefined) process.stderr.write(`${message}\n`);
+  process.exitCode = code;
+  inputOpen = false;
+  input.close();
+  // Everything is closed, so the process ends by itself once output is flushed; this is a backstop.
+  setTimeout(() => process.exit(code), 2000).unref();
+}
+
+function describeError(error: unknown): string {
+  const e = toPeerChannelError(error);
+  return `${e.message} (${e.code})`;
+}
+
+function parseName(value: string): string {
+  if (!isValidName(value)) throw new InvalidArgumentError(`use at most ${MAX_NAME_LENGTH} characters, without spaces or #.`);
+  return value;
+}
+
+function parseMesh(value: string): string {
+  try {
+    parseMeshAddress(value);
+  } catch (error) {
+    throw new InvalidArgumentError(`${toPeerChannelError(error).message}.`);
+  }
+  return value;
+}
+
+function parseMs(value: string): number {
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 50 || ms > 600_000) throw new InvalidArgumentError('give whole milliseconds between 50 and 600000.');
+  return ms;
+}
+
+function defaultName(): string {
+  try {
+    return cleanName(userInfo().username);
+  } catch (error) {
+    // No passwd entry (some containers): fall back to the environment, then a placeholder.
+    void error;
+    return cleanName(process.env['USER'] ?? 'anonymous');
+  }
+}

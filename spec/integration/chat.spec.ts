@@ -1,0 +1,179 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const MAIN = 'dist/samples/chat/main.js';
+const STAMP = /^\[\d\d:\d\d:\d\d\] /;
+
+/** One `node dist/samples/chat/main.js` process: typed into through stdin, read line by line. */
+class ChatProcess {
+  /** Output lines, time stamps removed. */
+  readonly lines: string[] = [];
+  /** Output lines without a time stamp (there should be none). */
+  readonly unstamped: string[] = [];
+  stderr = '';
+  readonly exited: Promise<number | null>;
+  private readonly child: ChildProcess;
+  private waiters: { test: (line: string) => boolean; resolve: (line: string) => void }[] = [];
+
+  constructor(args: readonly string[], env: Record<string, string>) {
+    const base = { ...process.env };
+    delete base['PEERCHANNEL_PASSWORD'];
+    this.child = spawn(process.execPath, [MAIN, ...args], { env: { ...base, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    createInterface({ input: this.child.stdout! }).on('line', (raw) => {
+      if (!STAMP.test(raw)) this.unstamped.push(raw);
+      const line = raw.replace(STAMP, '');
+      this.lines.push(line);
+      this.waiters = this.waiters.filter((w) => !(w.test(line) && (w.resolve(line), true)));
+    });
+    this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
+  }
+
+  type(line: string): void {
+    this.child.stdin!.write(`${line}\n`);
+  }
+
+  endInput(): void {
+    this.child.stdin!.end();
+  }
+
+  /** Resolves with the first output line (past or future) equal to `expected` or matching it. */
+  waitFor(expected: string | RegExp, timeoutMs = 15_000): Promise<string> {
+    const test = (line: string) => (typeof expected === 'string' ? line === expected : expected.test(line));
+    const past = this.lines.find(test);
+    if (past !== undefined) return Promise.resolve(past);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`timed out waiting for ${String(expected)}; output:\n${this.lines.join('\n')}\nstderr: ${this.stderr}`));
+      }, timeoutMs);
+      this.waiters.push({ test, resolve: (line) => (clearTimeout(timer), resolve(line)) });
+    });
+  }
+
+  count(line: string): number {
+    return this.lines.filter((l) => l === line).length;
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+let dir: string;
+const started: ChatProcess[] = [];
+
+function chat(...args: string[]): ChatProcess {
+  const p = new ChatProcess(args, {
+    PEERCHANNEL_LOCAL_DIR: dir,
+    PEERCHANNEL_LOCAL_TTL_MS: '1500',
+    PEERCHANNEL_CHAT_HEARTBEAT_MS: '300',
+  });
+  started.push(p);
+  return p;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pc-chat-'));
+});
+
+afterAll(async () => {
+  await Promise.all(started.map((p) => p.kill()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('three chat processes in one password-protected room', () => {
+  let alice: ChatProcess;
+  let bob: ChatProcess;
+  let carol: ChatProcess;
+  const knows = (p: ChatProcess, name: string) => p.waitFor(new RegExp(`^\\* ${name} (joined|is here)$`));
+
+  beforeAll(async () => {
+    [alice, bob, carol] = ['alice', 'bob', 'carol'].map((name) => chat('--name', name, '--mesh', 'net.p2p://chatroom', '--password', 's3cret'));
+    await Promise.all([knows(alice, 'bob'), knows(alice, 'carol'), knows(bob, 'alice'), knows(bob, 'carol'), knows(carol, 'alice'), knows(carol, 'bob')]);
+  });
+
+  it('floods a line to everyone, and the sender sees it once', async () => {
+    alice.type('hello from alice');
+    await Promise.all([bob.waitFor('alice: hello from alice'), carol.waitFor('alice: hello from alice')]);
+    // Anything alice's own flood could still print has printed by the time a later line from bob reaches her.
+    bob.type('hi alice');
+    await alice.waitFor('bob: hi alice');
+    expect(alice.count('alice: hello from alice')).toBe(1);
+    expect([bob, carol].map((p) => p.count('alice: hello from alice'))).toEqual([1, 1]);
+  });
+
+  it('prints peer text without its control characters', async () => {
+    carol.type('\u001b[2J\u001b[31mred\u202e');
+    await Promise.all([alice.waitFor(/^carol: /), bob.waitFor(/^carol: /)]);
+    expect(alice.lines.find((l) => l.startsWith('carol: '))).toBe('carol:  [2J [31mred ');
+  });
+
+  it('/msg reaches only its target', async () => {
+    alice.type('/msg bob for bob only');
+    await Promise.all([bob.waitFor('alice → bob: for bob only'), alice.waitFor('alice → bob: for bob only')]);
+    // A flood alice sends afterwards reaching carol means the directed one had its chance.
+    alice.type('after the secret');
+    await carol.waitFor('alice: after the secret');
+    expect(carol.lines.filter((l) => l.includes('for bob only'))).toEqual([]);
+  });
+
+  it('/msg to an unknown name says so', async () => {
+    alice.type('/msg dave hello?');
+    await alice.waitFor('! nobody called dave is in the room (try /who)');
+  });
+
+  it('/near reaches the neighbours (here, everyone: three peers are all neighbours)', async () => {
+    bob.type('/near psst');
+    await Promise.all([alice.waitFor('bob (near): psst'), carol.waitFor('bob (near): psst'), bob.waitFor('bob (near): psst')]);
+  });
+
+  it('/who lists all three from gathered replies', async () => {
+    bob.type('/who');
+    expect(await bob.waitFor(/^\* in the room/)).toBe('* in the room (3): alice, bob (you), carol');
+  });
+
+  it('a wrong password fails with its message and a non-zero exit, and the room is told', async () => {
+    const mallory = chat('--name', 'mallory', '--mesh', 'net.p2p://chatroom', '--password', 'guess');
+    expect(await mallory.exited).toBe(2);
+    expect(mallory.stderr).toContain('error: wrong password: the peers in net.p2p://chatroom refused it (PC_ERR_AUTH_FAILED)');
+    await Promise.race([alice, bob, carol].map((p) => p.waitFor('* refused a peer that gave a different password')));
+    expect([alice, bob, carol].flatMap((p) => p.lines).filter((l) => l.includes('mallory'))).toEqual([]);
+  });
+
+  it('shows a killed chat as gone; the other two keep chatting; /quit and end of input leave cleanly', async () => {
+    await carol.kill('SIGKILL');
+    await Promise.all([alice.waitFor('* carol is gone (no heartbeat)'), bob.waitFor('* carol is gone (no heartbeat)')]);
+    alice.type('still here?');
+    await bob.waitFor('alice: still here?');
+    bob.type('yes');
+    await alice.waitFor('bob: yes');
+    alice.type('/who');
+    expect(await alice.waitFor(/^\* in the room/)).toBe('* in the room (2): alice (you), bob');
+
+    bob.type('/quit');
+    expect(await bob.exited).toBe(0);
+    await alice.waitFor('* bob left');
+    alice.endInput();
+    expect(await alice.exited).toBe(0);
+    expect([alice, bob, carol].flatMap((p) => p.unstamped)).toEqual([]);
+  });
+});
+
+describe('chat options', () => {
+  it('refuses a name with spaces, with a message and exit status 1', async () => {
+    const p = chat('--name', 'two words');
+    expect(await p.exited).toBe(1);
+    expect(p.stderr).toContain("option '-n, --name <name>' argument 'two words' is invalid");
+  });
+
+  it('refuses a bad mesh address', async () => {
+    const p = chat('--mesh', 'http://lobby');
+    expect(await p.exited).toBe(1);
+    expect(p.stderr).toContain('--mesh');
+  });
+});
