@@ -93,7 +93,8 @@ describe('three chat processes in one password-protected room', () => {
   const knows = (p: ChatProcess, name: string) => p.waitFor(new RegExp(`^\\* ${name} (joined|is here)$`));
 
   beforeAll(async () => {
-    [alice, bob, carol] = ['alice', 'bob', 'carol'].map((name) => chat('--name', name, '--mesh', 'net.p2p://chatroom', '--password', 's3cret'));
+    const join = (name: string) => chat('--name', name, '--mesh', 'net.p2p://chatroom', '--password', 's3cret');
+    [alice, bob, carol] = [join('alice'), join('bob'), join('carol')];
     await Promise.all([knows(alice, 'bob'), knows(alice, 'carol'), knows(bob, 'alice'), knows(bob, 'carol'), knows(carol, 'alice'), knows(carol, 'bob')]);
   });
 
