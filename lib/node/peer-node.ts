@@ -136,7 +136,7 @@ export class PeerNode {
       node.closers.push(() => mesh.close(), () => transport.close());
       if (resolver !== undefined) {
         const r = resolver;
-        const keeper = new RegistrationKeeper(r, meshName, { peerId: identity.peerId, addresses: transport.addresses });
+        const keeper = new RegistrationKeeper(r, meshName, { peerId: identity.peerId, addresses: transport.addresses }, { signal: options.signal });
         node.closers.unshift(() => keeper.close());
         node.closers.push(() => r.close());
         keeper.errors$.subscribe((error) => mesh.report(error));

@@ -26,7 +26,8 @@ export interface MemoryFaults {
  * @example
  * ```ts
  * const net = new MemoryNetwork();
- * const node = await PeerNode.open('net.p2p://room', { transport: memoryTransport(net), resolver: net.resolver() });
+ * const node = await PeerNode.open('net.p2p://room', { transport: memoryTransport(net), resolver: null });
+ * await node.connect(other.addresses[0]);
  * net.partition([a.peerId], [b.peerId]);
  * ```
  */
