@@ -35,8 +35,8 @@ export interface PnrpResolverOptions {
   readonly limits?: Partial<PnrpLimits>;
   /** Protocol tuning (replicas, parallelism, cache shape). */
   readonly node?: Pick<PnrpNodeOptions, 'replicas' | 'parallelism' | 'maxSteps' | 'cache' | 'staleAfterMs'>;
-  /** Network tuning (request timeout, link caps). */
-  readonly binding?: Pick<PnrpBindingOptions, 'requestTimeoutMs' | 'maxLinks' | 'idleLinkMs' | 'maxPendingRequests' | 'maxDialAddresses' | 'frameLimits'>;
+  /** Network tuning (request timeout, link caps, request rate). */
+  readonly binding?: Omit<PnrpBindingOptions, 'cloud' | 'peerId' | 'limits'>;
 }
 
 /** What to publish under a peer name with {@link PnrpResolver.publish}. */

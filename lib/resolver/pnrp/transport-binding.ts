@@ -41,6 +41,17 @@ export interface PnrpBindingOptions {
    */
   readonly maxDialAddresses?: number;
   readonly frameLimits?: FrameLimits;
+  /**
+   * Requests per second one link may send on average; past it (and its burst) the link is closed
+   * with `PC_ERR_LIMIT_EXCEEDED`, so one peer cannot spend this node's CPU on signature checks.
+   * @defaultValue 200
+   */
+  readonly maxRequestsPerSecond?: number;
+  /**
+   * Requests one link may send in a burst above the average rate.
+   * @defaultValue 400
+   */
+  readonly requestBurst?: number;
 }
 
 const REQUEST_OF = { pong: 'ping', found: 'find', stored: 'store' } as const;
@@ -56,6 +67,9 @@ interface LinkState {
   readonly pending: Map<number, Pending>;
   nextId: number;
   lastUsed: number;
+  /** Token bucket of inbound requests. */
+  tokens: number;
+  refilledAt: number;
 }
 
 /** Counters of a binding (monotonic). */
@@ -92,6 +106,8 @@ export class PnrpTransportBinding implements PnrpRpc {
   private readonly maxPending: number;
   private readonly maxDialAddresses: number;
   private readonly frameLimits: FrameLimits;
+  private readonly rate: number;
+  private readonly burst: number;
   readonly stats: PnrpBindingStats = { linksClosed: {}, lateReplies: 0 };
 
   constructor(
@@ -104,6 +120,8 @@ export class PnrpTransportBinding implements PnrpRpc {
     this.maxPending = options.maxPendingRequests ?? 256;
     this.maxDialAddresses = options.maxDialAddresses ?? 4;
     this.frameLimits = options.frameLimits ?? defaultFrameLimits;
+    this.rate = options.maxRequestsPerSecond ?? 200;
+    this.burst = options.requestBurst ?? 400;
   }
 
   /** Starts listening and serving inbound requests with `handler`; resolves to the listen addresses. */
@@ -200,7 +218,7 @@ export class PnrpTransportBinding implements PnrpRpc {
 
   /** Takes charge of a link: reads its frames, and keys it by the peer it authenticated. */
   private adopt(link: Link, inbound: boolean): LinkState {
-    const state: LinkState = { link, pending: new Map(), nextId: 0, lastUsed: Date.now() };
+    const state: LinkState = { link, pending: new Map(), nextId: 0, lastUsed: Date.now(), tokens: this.burst, refilledAt: Date.now() };
     if (inbound && this.openLinks >= 2 * this.maxLinks) {
       link.close(ErrorCode.BUSY, 'pnrp node has too many links');
       return state;
@@ -291,6 +309,11 @@ export class PnrpTransportBinding implements PnrpRpc {
   }
 
   private serve(state: LinkState, envelope: wire.Envelope): void {
+    const now = Date.now();
+    state.tokens = Math.min(this.burst, state.tokens + ((now - state.refilledAt) * this.rate) / 1000);
+    state.refilledAt = now;
+    if (state.tokens < 1) throw new PeerChannelError(ErrorCode.LIMIT_EXCEEDED, `more than ${this.rate} pnrp requests per second on one link`);
+    state.tokens -= 1;
     const { cloud, from, request } = wire.decodeRequest(envelope.body, this.options.limits);
     const authenticated = state.link.remotePeerId;
     if (authenticated !== undefined && authenticated !== from.peerId) {

@@ -124,6 +124,25 @@ describe('PNRP over a Transport (memory)', () => {
     expect((await extra.resolver.resolve('steady')).map((p) => p.peerId)).toEqual([honest.identity.peerId]);
   });
 
+  it('closes a link that floods requests past its rate, and serves the others', async () => {
+    const net = new MemoryNetwork();
+    const server = node(net, { binding: { maxRequestsPerSecond: 10, requestBurst: 20 } });
+    const [address] = await server.resolver.start();
+    const { transport, identity } = rawTransport(net);
+    const link = await transport.dial(address as string);
+    const replies: Uint8Array[] = [];
+    link.setReceiver((frame) => replies.push(frame));
+    for (let id = 0; id < 200; id += 1) link.send(request(id, identity, [1]));
+    expect((await within(link.closed, 5000, 'flood close')).code).toBe(ErrorCode.LIMIT_EXCEEDED);
+    expect(replies.length).toBeGreaterThanOrEqual(20);
+    expect(replies.length).toBeLessThan(200);
+    const polite = rawTransport(net);
+    const other = await polite.transport.dial(address as string);
+    const reply = nextFrame(other);
+    other.send(request(1, polite.identity, [1]));
+    expect((unpack(await reply) as unknown[])[1]).toEqual([1, 1, [1, server.identity.peerId, [address]]]);
+  });
+
   it('times out, aborts, and rejects replies that break bounds or answer the wrong question', async () => {
     const net = new MemoryNetwork();
     // A scripted node: answers each request with whatever `script` returns for its id (nothing: no answer).
