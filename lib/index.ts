@@ -32,11 +32,16 @@ export {
   signMessage, verifyMessage, MessageVerifier, type MessageVerifierOptions, meshSecurity, assertLinkSecurity, securityHelloExt, checkSecurityHelloExt,
   MAX_PASSWORD_BYTES, MAX_MESSAGE_SIGNATURE_BYTES, PASSWORD_ADMISSION_PROTOCOL, CERTIFICATE_ADMISSION_PROTOCOL, type MeshSecurity, type MeshSecurityOptions, type SecurityMode,
 } from './security/index.js';
-export { localResolver, defaultLocalDirectory, type LocalResolver, type LocalResolverOptions, type LocalResolverStats } from './resolver/local/index.js';
+export { localResolver, defaultLocalDirectory, LocalResolver, type LocalResolverOptions, type LocalResolverStats } from './resolver/local/index.js';
 export { staticResolver, isUnpinnedPeer, type StaticEntry, type StaticResolverOptions } from './resolver/static/index.js';
 export { resolverServer, ResolverServer, resolverService, type ResolverServerOptions, type ResolverServerStats, type ResolverServiceClient, type ResolverServiceOptions } from './resolver/service/index.js';
 export {
-  pnrpResolver, PnrpResolver, PnrpNode, meshPeerName, parsePeerName, type PnrpResolverOptions, type PnrpPublishOptions, type PeerName,
-  type PnrpEndpoint, type PnrpBindingOptions, type PnrpLimits, type PnrpNodeOptions, type VerifiedRecord, type PnrpRecord, type PnrpNodeStats, type PublishResult,
+  pnrpResolver, PnrpResolver, meshPeerName, parsePeerName, isPeerName, peerNameId, signRecord, verifyRecord, defaultPnrpLimits,
+  PnrpNode, RoutingCache, RecordStore, PnrpSimNetwork, PnrpTransportBinding,
+  type PnrpResolverOptions, type PnrpPublishOptions, type PeerName, type PnrpEndpoint, type PnrpBindingOptions, type PnrpBindingStats, type PnrpLimits,
+  type PnrpNodeOptions, type PnrpNodeStats, type PublishResult, type VerifiedRecord, type PnrpRecord, type PnrpRecordFields, type VerifyContext,
+  type RoutingCacheOptions, type LookupResult, type PnrpSimOptions, PNRP_FRAME_KIND,
+  type PnrpContact, type PnrpRpc, type PnrpRequest, type PnrpResponse, type PnrpRequestHandler, type PnrpPingRequest, type PnrpFindRequest,
+  type PnrpStoreRequest, type PnrpPongResponse, type PnrpFoundResponse, type PnrpStoredResponse, type PnrpResponseFor, type LookupHost, encodeRecord,
 } from './resolver/pnrp/index.js';
-export { PeopleNearMe, lanResolver, type PeopleNearMeOptions, type NearbyPeer, type NearbyEvent, type PresenceAnnouncement, type LanResolver, type LanResolverOptions } from './presence/index.js';
+export { PeopleNearMe, lanResolver, PRESENCE_SERVICE, defaultPresenceLimits, type PresenceLimits, type PeopleNearMeStats, type PeopleNearMeOptions, type NearbyPeer, type NearbyEvent, type PresenceAnnouncement, type LanResolver, type LanResolverOptions } from './presence/index.js';

@@ -1,1 +1,1 @@
-export { localResolver, defaultLocalDirectory, type LocalResolver, type LocalResolverOptions, type LocalResolverStats } from './local-resolver.js';
+export { localResolver, defaultLocalDirectory, LocalResolver, type LocalResolverOptions, type LocalResolverStats } from './local-resolver.js';

@@ -141,7 +141,7 @@ interface FileRecord extends ResolvedPeer {
 
 const FILE_NAME = /^[0-9a-f]{32}\.json$/;
 
-/** @internal The resolver {@link localResolver} makes. */
+/** The resolver {@link localResolver} makes: one machine, registrations as files in a shared directory. */
 export class LocalResolver implements PeerResolver {
   readonly name = 'local';
   /** Counters of what resolves skipped or cleaned up. */
