@@ -150,6 +150,7 @@ export class LocalResolver implements PeerResolver {
   private closed = false;
   private ready: Promise<void> | undefined;
 
+  /** @internal Made by {@link localResolver}. */
   constructor(private readonly settings: LocalSettings) {}
 
   /** The shared directory in use. */
