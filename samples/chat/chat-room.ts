@@ -2,7 +2,7 @@ import { type Observable, Subscription, filter, interval, map, merge, switchMap,
 import { ErrorCode, PeerChannelError, PeerNode, type PeerProxy, notFromSelf } from '../../lib/index.js';
 import { Chat } from './chat-contract.js';
 import { Presence } from './presence-contract.js';
-import { CHAT_NAME, PresenceService } from './presence-service.js';
+import { PresenceService, SELF, type Self } from './presence-service.js';
 import { ROSTER, Roster, type RosterEvent } from './roster.js';
 import { MAX_TEXT_LENGTH, cleanText, stamp } from './text.js';
 
@@ -16,7 +16,7 @@ export interface ChatOptions {
   readonly password?: string;
   /**
    * How often this chat floods a heartbeat; a peer silent for three heartbeats is gone.
-   * @defaultValue 5000
+   * @defaultValue 2000
    */
   readonly heartbeatMs?: number;
   /**
@@ -69,9 +69,10 @@ export class ChatRoom {
     private readonly options: ChatOptions,
   ) {
     this.ended = new Promise((resolve, reject) => (this.settle = (error) => (error ? reject(error) : resolve())));
-    const heartbeatMs = options.heartbeatMs ?? 5000;
+    const heartbeatMs = options.heartbeatMs ?? 2000;
     this.roster = new Roster({ peerId: node.peerId, name: options.name }, { goneAfterMs: 3 * heartbeatMs });
-    node.container.register(CHAT_NAME, { useValue: options.name });
+    const self: Self = { name: options.name, uptimeMs: () => Date.now() - this.openedAt };
+    node.container.register(SELF, { useValue: self });
     node.container.register(ROSTER, { useValue: this.roster });
     node.host(Presence, PresenceService);
     this.chat = node.proxy(Chat);
@@ -80,25 +81,13 @@ export class ChatRoom {
     const online$ = node.status$.pipe(filter((s) => s === 'online'));
     const refusals$ = node.errors$.pipe(filter((e) => e.code === ErrorCode.AUTH_FAILED));
     this.subscriptions.add(merge(this.said$(), this.roster.events$.pipe(map(describe)), this.status$(), this.refusalNotices$(refusals$)).subscribe((line) => this.print(line)));
-    this.subscriptions.add(online$.subscribe(() => background(this.presence.hello(options.name))));
+    const announce = () => background(this.presence.here(options.name, self.uptimeMs()));
+    this.subscriptions.add(online$.subscribe(announce));
+    this.subscriptions.add(interval(heartbeatMs).subscribe(() => (this.roster.sweep(), announce())));
     this.subscriptions.add(
-      interval(heartbeatMs).subscribe(() => {
-        this.roster.sweep();
-        background(this.presence.here(options.name));
+      wrongPassword$(refusals$, online$).subscribe((refusal) => {
+        void this.end(new PeerChannelError(ErrorCode.AUTH_FAILED, `wrong password: the peers in ${options.mesh} refused it`, { cause: refusal }));
       }),
-    );
-    // Refused before ever getting in, early on: it is our password that is wrong.
-    this.subscriptions.add(
-      refusals$
-        .pipe(
-          takeUntil(merge(online$, timer(JOIN_WINDOW_MS))),
-          take(1),
-          switchMap((refusal) => timer(REFUSAL_GRACE_MS).pipe(takeUntil(online$), map(() => refusal))),
-        )
-        .subscribe((refusal) => {
-          const error = new PeerChannelError(ErrorCode.AUTH_FAILED, `wrong password: the peers in ${options.mesh} refused it`, { cause: refusal });
-          void this.end(error);
-        }),
     );
   }
 
@@ -165,7 +154,9 @@ export class ChatRoom {
     return this.node.status$.pipe(
       map((status) => {
         if (status === 'online') return ((wasOnline = true), `* connected to ${this.options.mesh}`);
-        return wasOnline ? '* disconnected: waiting for others' : `* ${this.options.name} is waiting for others in ${this.options.mesh}`;
+        if (wasOnline) return '* nobody else is connected: looking for others';
+        // The first chat of a room has nobody to check its password against.
+        return `* looking for others in ${this.options.mesh}${this.options.password === undefined ? '' : ' (the password is checked when one is found)'}`;
       }),
     );
   }
@@ -240,6 +231,18 @@ export class ChatRoom {
     })();
     return this.ending;
   }
+}
+
+/**
+ * Emits once if it is this chat's password that is wrong: a refusal soon after opening, while
+ * never yet connected, and still not connected a little later (another peer may yet admit us).
+ */
+function wrongPassword$(refusals$: Observable<PeerChannelError>, online$: Observable<unknown>): Observable<PeerChannelError> {
+  return refusals$.pipe(
+    takeUntil(merge(online$, timer(JOIN_WINDOW_MS))),
+    take(1),
+    switchMap((refusal) => timer(REFUSAL_GRACE_MS).pipe(takeUntil(online$), map(() => refusal))),
+  );
 }
 
 /** Presence is repeated every heartbeat, so one that fails to go out needs no handling. */

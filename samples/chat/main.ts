@@ -23,7 +23,7 @@ const options = new Command()
     new Option('--heartbeat <ms>', 'presence heartbeat; a peer silent for three heartbeats is gone')
       .env('PEERCHANNEL_CHAT_HEARTBEAT_MS')
       .argParser(parseMs)
-      .default(5000),
+      .default(2000),
   )
   .addHelpText('after', '\nIn the chat: text goes to everyone; /msg NAME text, /near text, /who, /quit.')
   .parse()
@@ -95,7 +95,7 @@ function describeError(error: unknown): string {
 }
 
 function parseName(value: string): string {
-  if (!isValidName(value)) throw new InvalidArgumentError(`use at most ${MAX_NAME_LENGTH} characters, without spaces or #.`);
+  if (!isValidName(value)) throw new InvalidArgumentError(`Use at most ${MAX_NAME_LENGTH} characters, without spaces or #.`);
   return value;
 }
 
@@ -110,7 +110,7 @@ function parseMesh(value: string): string {
 
 function parseMs(value: string): number {
   const ms = Number(value);
-  if (!Number.isInteger(ms) || ms < 50 || ms > 600_000) throw new InvalidArgumentError('give whole milliseconds between 50 and 600000.');
+  if (!Number.isInteger(ms) || ms < 50 || ms > 600_000) throw new InvalidArgumentError('Give whole milliseconds between 50 and 600000.');
   return ms;
 }
 

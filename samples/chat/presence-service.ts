@@ -3,8 +3,15 @@ import { PEER_NODE, type PeerNode, type PeerProxy, currentCall, token } from '..
 import { Presence } from './presence-contract.js';
 import { ROSTER, type Roster } from './roster.js';
 
-/** Injection token of this chat's own name. */
-export const CHAT_NAME = token<string>('chat:name');
+/** This chat as its presence service sees it. */
+export interface Self {
+  readonly name: string;
+  /** Milliseconds since this chat opened. */
+  uptimeMs(): number;
+}
+
+/** Injection token of this chat's {@link Self}. */
+export const SELF = token<Self>('chat:self');
 
 /**
  * This chat's side of {@link Presence}: keeps the roster up to date and answers `/who`.
@@ -20,25 +27,22 @@ export class PresenceService implements Presence {
 
   constructor(
     @inject(PEER_NODE) node: PeerNode,
-    @inject(CHAT_NAME) private readonly name: string,
+    @inject(SELF) private readonly self: Self,
     @inject(ROSTER) private readonly roster: Roster,
   ) {
     this.presence = node.proxy(Presence);
   }
 
-  hello(name: string): void {
+  here(name: string, uptimeMs: number): void {
     const call = currentCall();
-    // Introduce ourselves to the newcomer alone, so it need not wait for our next heartbeat.
-    if (!call.local && this.roster.saw(call.from, name, 'joined')) {
-      this.presence.to(call.from).here(this.name).catch(() => {
-        // It left again, or no route yet: our next heartbeat reaches it anyway.
+    if (call.local) return;
+    const uptime = this.self.uptimeMs();
+    if (this.roster.saw(call.from, name, uptimeMs < uptime ? 'joined' : 'here')) {
+      // It may not know us either: tell it now rather than at our next heartbeat.
+      this.presence.to(call.from).here(this.self.name, uptime).catch(() => {
+        // It left again, or there is no route yet: our next heartbeat reaches it anyway.
       });
     }
-  }
-
-  here(name: string): void {
-    const call = currentCall();
-    if (!call.local) this.roster.saw(call.from, name, 'here');
   }
 
   bye(): void {
@@ -47,6 +51,6 @@ export class PresenceService implements Presence {
   }
 
   async who(): Promise<string> {
-    return this.name;
+    return this.self.name;
   }
 }

@@ -34,7 +34,7 @@ export const ROSTER = token<Roster>('chat:roster');
  * The peers this chat knows are in the room, by peer id, and the names to show them by.
  *
  * @remarks
- * Fed by the presence service (hello, heartbeat, bye, `/who` replies) and swept by the chat's
+ * Fed by the presence service (announcements, heartbeats, byes, `/who` replies) and swept by the chat's
  * heartbeat timer. `events$` is hot and completes on {@link Roster.close}.
  */
 export class Roster {
