@@ -227,6 +227,7 @@ export class ChatRoom {
       }
       await this.node.close();
       this.roster.close();
+      if (error === undefined) this.print(`* left ${this.options.mesh}`);
       this.settle(error);
     })();
     return this.ending;

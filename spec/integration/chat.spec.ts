@@ -158,9 +158,11 @@ describe('three chat processes in one password-protected room', () => {
 
     bob.type('/quit');
     expect(await bob.exited).toBe(0);
+    expect(bob.lines.at(-1)).toBe('* left net.p2p://chatroom');
     await alice.waitFor('* bob left');
     alice.endInput();
     expect(await alice.exited).toBe(0);
+    expect(alice.lines.at(-1)).toBe('* left net.p2p://chatroom');
     expect([alice, bob, carol].flatMap((p) => p.unstamped)).toEqual([]);
   });
 });
