@@ -1,4 +1,4 @@
-import { type Observable, Subscription, filter, interval, map, merge, switchMap, take, takeUntil, throttleTime, timer, toArray } from 'rxjs';
+import { type Observable, Subscription, filter, interval, lastValueFrom, map, merge, switchMap, take, takeUntil, throttleTime, timer, toArray } from 'rxjs';
 import { ErrorCode, PeerChannelError, PeerNode, type PeerProxy, notFromSelf } from '../../lib/index.js';
 import { Chat } from './chat-contract.js';
 import { Presence } from './presence-contract.js';
@@ -171,18 +171,13 @@ export class ChatRoom {
   }
 
   private async who(): Promise<void> {
-    const replies = await new Promise<{ from: string; name: string }[]>((resolve) => {
-      const gathered: { from: string; name: string }[] = [];
-      this.presence.gather({ timeoutMs: this.options.whoTimeoutMs ?? 1500 }).who().subscribe({
-        next: (reply) => void (reply.ok && gathered.push({ from: reply.from, name: reply.value })),
-        complete: () => resolve(gathered),
-        error: () => resolve(gathered),
-      });
-    });
-    const labels = replies.map(({ from, name }) => {
-      if (from === this.node.peerId) return `${this.options.name} (you)`;
-      this.roster.saw(from, name, 'here');
-      return this.roster.label(from);
+    const replies = await lastValueFrom(this.presence.gather({ timeoutMs: this.options.whoTimeoutMs ?? 1500 }).who().pipe(toArray()));
+    const labels = replies.flatMap((reply) => {
+      // Reply values are not checked against the contract: a peer could answer anything.
+      if (!reply.ok || typeof reply.value !== 'string') return [];
+      if (reply.from === this.node.peerId) return [`${this.options.name} (you)`];
+      this.roster.saw(reply.from, reply.value, 'here');
+      return [this.roster.label(reply.from)];
     });
     this.print(`* in the room (${labels.length}): ${labels.sort().join(', ')}`);
   }

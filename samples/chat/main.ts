@@ -53,8 +53,11 @@ if (room !== undefined) {
     inputOpen = false;
     void room.quit();
   });
-  input.on('SIGINT', () => void room.quit());
-  process.on('SIGINT', () => void room.quit());
+  // Ctrl-C leaves gracefully; a second one, while leaving, does not wait any more.
+  let interrupted = false;
+  const interrupt = () => (interrupted ? process.exit(130) : ((interrupted = true), void room.quit()));
+  input.on('SIGINT', interrupt);
+  process.on('SIGINT', interrupt);
   process.on('SIGTERM', () => void room.quit());
   input.resume();
   if (tty) input.prompt();
