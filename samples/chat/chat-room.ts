@@ -30,9 +30,12 @@ export interface ChatOptions {
 
 /**
  * A chat that is refused with `PC_ERR_AUTH_FAILED` this soon after opening, and never gets
- * in, concludes that its own password is wrong. Later refusals are someone else's wrong password.
+ * in, concludes that its own password is wrong; later refusals are someone else's wrong password.
+ * A newcomer dials the peers it resolves at once (within milliseconds on one machine), while a
+ * chat that was waiting first is refused only when someone else arrives: a short window keeps
+ * the first chat of a room from blaming itself.
  */
-const JOIN_WINDOW_MS = 5000;
+const JOIN_WINDOW_MS = 2000;
 /** After the first refusal, how long other peers may still admit us before we give up. */
 const REFUSAL_GRACE_MS = 2000;
 const HELP = '/msg NAME text · /near text · /who · /quit — anything else is said to the whole room';
