@@ -69,14 +69,12 @@ if (room !== undefined) {
 
 /** Prints above the prompt, leaving what the user is typing in place. */
 function print(line: string): void {
-  if (!tty || !inputOpen) {
-    out.write(`${line}\n`);
-    return;
+  if (tty) {
+    cursorTo(out, 0);
+    clearLine(out, 0);
   }
-  cursorTo(out, 0);
-  clearLine(out, 0);
   out.write(`${line}\n`);
-  input.prompt(true);
+  if (tty && inputOpen) input.prompt(true);
 }
 
 function exit(code: number, message?: string): void {
