@@ -74,6 +74,11 @@ export async function runAuthExchange<T>(
       fail(toPeerChannelError(error, ErrorCode.FRAME_DECODE));
       return;
     }
+    if (frame.kind === FrameKind.Hello) {
+      // The peer skipped admission altogether: it has no password or certificate for this mesh.
+      fail(new PeerChannelError(ErrorCode.AUTH_FAILED, `peer did not authenticate: this mesh requires ${options.protocol} admission`));
+      return;
+    }
     if (frame.kind !== FrameKind.Auth) {
       fail(new PeerChannelError(ErrorCode.FRAME_UNEXPECTED, `frame kind ${frame.kind} during admission (${options.protocol})`));
       return;
