@@ -58,3 +58,23 @@ export class PeerProcess {
     return this.exited;
   }
 }
+
+/** The `post` events a room fixture printed whose text starts with `prefix`. */
+export function heard(p: PeerProcess, prefix: string): PeerEvent[] {
+  return p.events.filter((e) => e.event === 'post' && String(e.text).startsWith(prefix));
+}
+
+/**
+ * Joining is incremental: every peer posts a probe, round after round, until each has heard all
+ * the others (the mesh is connected). Throws after `maxRounds`.
+ */
+export async function probeUntilConnected(peers: readonly PeerProcess[], maxRounds = 30): Promise<void> {
+  const others = peers.length - 1;
+  const connected = () => peers.every((p) => new Set(heard(p, 'probe').map((e) => e.from)).size === others);
+  for (let round = 0; !connected(); round++) {
+    if (round >= maxRounds) throw new Error(`the mesh was not connected after ${maxRounds} probe rounds`);
+    peers.forEach((p, i) => p.send({ post: `probe ${round} from ${i}` }));
+    const deadline = Date.now() + 1000;
+    while (!connected() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PeerProcess } from '../helpers/peer-process.js';
+import { PeerProcess, heard, probeUntilConnected } from '../helpers/peer-process.js';
 import { waitFor } from '../helpers/wait.js';
 
 const FIXTURE = 'dist/spec/integration/fixtures/peer-process.js';
@@ -33,12 +33,8 @@ describe('peers in separate processes find net.p2p://room through PNRP seeds onl
     const peers = [seed, ...others];
     const ids = (await Promise.all(peers.map((p) => p.waitFor((e) => e.event === 'ready', 'ready')))).map((e) => e.peerId as string);
     await Promise.all(peers.map((p, i) => p.waitFor((e) => e.event === 'status' && e.status === 'online', `peer ${i} online`, 30_000)));
-    const heard = (p: PeerProcess, prefix: string) => p.events.filter((e) => e.event === 'post' && String(e.text).startsWith(prefix));
-    for (let round = 0; !peers.every((p) => new Set(heard(p, 'probe').map((e) => e.from)).size === 3); round++) {
-      expect(round).toBeLessThan(40);
-      peers.forEach((p, i) => p.send({ post: `probe ${round} from ${i}` }));
-      await waitFor(() => peers.every((p) => new Set(heard(p, 'probe').map((e) => e.from)).size === 3), 'probe round', 1000).catch(() => undefined);
-    }
+    await probeUntilConnected(peers);
+    // Once connected, every flood reaches every process, exactly once.
     peers.forEach((p, i) => p.send({ post: `final from ${i}` }));
     await waitFor(() => peers.every((p) => heard(p, 'final').length === 3), 'the final round', 10_000);
     peers.forEach((p, i) => expect(heard(p, 'final').map((e) => e.from).sort()).toEqual(ids.filter((_, j) => j !== i).sort()));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PeerIdentity } from '../../lib/index.js';
 import { localResolver } from '../../lib/resolver/local/index.js';
-import { PeerProcess } from '../helpers/peer-process.js';
+import { PeerProcess, heard, probeUntilConnected } from '../helpers/peer-process.js';
 import { waitFor } from '../helpers/wait.js';
 
 const FIXTURE = 'dist/spec/integration/fixtures/peer-process.js';
@@ -35,14 +35,8 @@ describe('five processes on one machine, no resolver option', () => {
       expect((await p.waitFor((e) => e.event === 'ready', 'ready')).addresses).toEqual([expect.stringMatching(/^wss:\/\/127\.0\.0\.1:\d+$/)]);
       await p.waitFor((e) => e.event === 'status' && e.status === 'online', `peer ${i} online`, 20_000);
     }
-    // Joining is incremental: probe until the mesh is connected (every process heard every other)…
-    const heard = (p: PeerProcess, prefix: string) => p.events.filter((e) => e.event === 'post' && String(e.text).startsWith(prefix));
-    for (let round = 0; !peers.every((p) => new Set(heard(p, 'probe').map((e) => e.from)).size === 4); round++) {
-      expect(round).toBeLessThan(30);
-      peers.forEach((p, i) => p.send({ post: `probe ${round} from ${i}` }));
-      await waitFor(() => peers.every((p) => new Set(heard(p, 'probe').map((e) => e.from)).size === 4), 'probe round', 1000).catch(() => undefined);
-    }
-    // …then every flood reaches every process, exactly once.
+    await probeUntilConnected(peers);
+    // Once connected, every flood reaches every process, exactly once.
     peers.forEach((p, i) => p.send({ post: `final from ${i}` }));
     await waitFor(() => peers.every((p) => heard(p, 'final').length === 4), 'the final round', 10_000);
     await new Promise((r) => setTimeout(r, 200));
