@@ -5,6 +5,7 @@ import type { MeshCore } from './mesh-core.js';
 import type { Neighbor } from './neighbor.js';
 import { type PropagationAction, type PropagationMessage, deliversLocally, forwards } from './propagation.js';
 import { idHex, idKey } from './seen-cache.js';
+import type { TreeBroadcast } from './tree-broadcast.js';
 
 /**
  * Peer Channel flooding: seen? → verify → filter → forward → deliver.
@@ -16,9 +17,17 @@ import { idHex, idKey } from './seen-cache.js';
  * propagation filter is called once per send and once per new inbound message; forwarding
  * happens before local delivery. The body bytes (which carry the signature) are forwarded as
  * they arrived; only the hop fields are rewritten.
+ *
+ * In tree mode the same pipeline runs; only the forwarding step of a message without a hop
+ * limit changes: {@link TreeBroadcast} pushes the payload along the sender's tree and offers
+ * the id to the other links, and a duplicate prunes the link it came on.
  */
 export class Flooder {
-  constructor(private readonly core: MeshCore) {}
+  constructor(
+    private readonly core: MeshCore,
+    /** Set in tree mode. */
+    private readonly tree?: TreeBroadcast,
+  ) {}
 
   /** Floods a call from this node. `hops` undefined = unlimited; 0 = deliver locally only. */
   send(body: CallBody, hops: number | undefined): void {
@@ -34,7 +43,9 @@ export class Flooder {
     let relayedTo = 0;
     if (forwards(action) && remaining !== 0) {
       const frame = encodeFrame({ kind: FrameKind.Flood, hops: remaining, travelled: 1, body: bytes, sig: core.sign(bytes) });
-      relayedTo = core.broadcast(frame, undefined);
+      relayedTo = this.tree !== undefined && remaining === null
+        ? this.tree.push(frame, body.id, idKey(body.id), body.origin, 0, 1, undefined)
+        : core.broadcast(frame, undefined);
     }
     const deliver = deliversLocally(action);
     core.decide(() => ({
@@ -65,6 +76,8 @@ export class Flooder {
     const key = idKey(body.id);
     if (core.seen.has(key)) {
       core.stats.duplicates += 1;
+      // Hop-limited messages are flooded even in tree mode, so their duplicates say nothing about the tree.
+      if (frame.hops === null) this.tree?.duplicate(from, body.origin);
       core.decide(() => decision(body, from, frame.travelled, false, 0, 'duplicate'));
       return;
     }
@@ -75,13 +88,16 @@ export class Flooder {
     }
     core.seen.add(key);
     from.fresh += 1;
+    this.tree?.arrived(key);
     core.learnRoute(body.origin, from);
     const remaining = frame.hops === null ? null : frame.hops - 1;
     const action = this.filter(body, frame.travelled, remaining, 'remote');
     let relayedTo = 0;
     if (forwards(action) && remaining !== 0 && frame.travelled < MAX_TRAVELLED) {
       const out = encodeFrame({ kind: FrameKind.Flood, hops: remaining, travelled: frame.travelled + 1, body: frame.body, sig: frame.sig });
-      relayedTo = core.broadcast(out, from);
+      relayedTo = this.tree !== undefined && remaining === null
+        ? this.tree.push(out, body.id, key, body.origin, frame.travelled, frame.travelled + 1, from)
+        : core.broadcast(out, from);
     }
     const deliver = deliversLocally(action);
     core.decide(() => decision(body, from, frame.travelled, deliver, relayedTo, reasonFor(action, remaining, deliver)));

@@ -2,19 +2,29 @@
 export interface MeshStats {
   /** Messages delivered to this node's handlers (floods, directed calls and replies). */
   delivered: number;
-  /** Frames passed on to neighbours. */
+  /** Frames passed on to neighbours (payload frames: floods, tree pushes, directed hops). */
   relayed: number;
   /** Copies of already-seen messages that arrived. */
   duplicates: number;
   /** Messages sent by this node. */
   sent: number;
+  /** Tree mode: message ids offered lazily (IHAVE entries sent). */
+  lazyIds: number;
+  /** Tree mode: messages asked for after an IHAVE (GRAFT entries sent). */
+  grafts: number;
+  /** Tree mode: PRUNE entries sent (a redundant eager link made lazy). */
+  prunes: number;
+  /** Route requests this node sent or relayed (frames). */
+  routeRequests: number;
+  /** Route replies this node sent or relayed (frames). */
+  routeReplies: number;
   /** Dropped messages and closed links, by reason code. */
   readonly dropped: Record<string, number>;
 }
 
 /** A fresh set of zeroed counters. */
 export function emptyStats(): MeshStats {
-  return { delivered: 0, relayed: 0, duplicates: 0, sent: 0, dropped: {} };
+  return { delivered: 0, relayed: 0, duplicates: 0, sent: 0, lazyIds: 0, grafts: 0, prunes: 0, routeRequests: 0, routeReplies: 0, dropped: {} };
 }
 
 /** Counts one drop under `code`. */

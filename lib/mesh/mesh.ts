@@ -6,14 +6,19 @@ import type { DeliveredMessage } from './delivered-message.js';
 import { Flooder } from './flooder.js';
 import { HandshakeRefused, awaitHello, dialerHandshake, failLink, refuse, welcome } from './handshake.js';
 import type { MeshCore } from './mesh-core.js';
+import { MeshFrameKind } from './mesh-frames.js';
 import { type MeshStats, countDrop, emptyStats } from './mesh-stats.js';
 import { Neighbor, type NeighborInfo, neighborInfo } from './neighbor.js';
-import type { MeshOptions } from './options.js';
+import { type MaintenanceStats, NeighborManager } from './neighbor-manager.js';
+import { type MeshOptions, type MeshTuning, resolveTuning } from './options.js';
 import type { PropagationDecision } from './propagation.js';
-import { ReferralCache } from './referral-cache.js';
+import type { PassiveView } from './passive-view.js';
+import type { ReferralCache } from './referral-cache.js';
+import { RouteDiscovery } from './route-discovery.js';
 import { RouteTable } from './route-table.js';
 import { Router } from './router.js';
 import { SeenCache } from './seen-cache.js';
+import { TreeBroadcast } from './tree-broadcast.js';
 
 /** Online once the first neighbour finished the handshake; offline at zero neighbours. */
 export type MeshStatus = 'online' | 'offline';
@@ -26,8 +31,9 @@ export type ExtensionHandler = (from: Neighbor, payload: unknown) => void;
  * moves flooded and directed messages.
  *
  * @remarks
- * Composes the {@link Flooder} and {@link Router}; the channel layer above receives
- * deliveries through {@link Mesh.onDeliver}. Owns every timer and link it creates;
+ * Composes the {@link Flooder} (with {@link TreeBroadcast} in tree mode), the {@link Router}
+ * (with {@link RouteDiscovery}) and the {@link NeighborManager}; the channel layer above
+ * receives deliveries through {@link Mesh.onDeliver}. Owns every timer and link it creates;
  * {@link Mesh.close} ends them all.
  */
 export class Mesh implements MeshCore {
@@ -36,23 +42,23 @@ export class Mesh implements MeshCore {
   readonly seen: SeenCache;
   readonly stats: MeshStats = emptyStats();
   readonly filter;
+  readonly tuning: MeshTuning;
   private readonly neighborMap = new Map<string, Neighbor>();
-  readonly referrals: ReferralCache;
   private readonly routes = new RouteTable(10_000);
   private readonly flooder: Flooder;
   private readonly router: Router;
+  private readonly tree: TreeBroadcast;
+  private readonly discovery: RouteDiscovery;
+  private readonly manager: NeighborManager;
   private readonly extensions = new Map<number, ExtensionHandler>();
   private readonly pending = new Set<Link>();
-  private readonly dialing = new Set<string>();
   private readonly status = new BehaviorSubject<MeshStatus>('offline');
   private readonly neighborSet = new BehaviorSubject<readonly NeighborInfo[]>([]);
   private readonly decisions = new Subject<PropagationDecision>();
   private readonly errors = new Subject<PeerChannelError>();
   private readonly abort = new AbortController();
   private inboundSub: Subscription | undefined;
-  private maintenanceTimer: NodeJS.Timeout | undefined;
-  private maintaining = false;
-  private closed = false;
+  private isClosed = false;
   /** Set by the channel layer. */
   onDeliver: (message: DeliveredMessage) => void = () => undefined;
 
@@ -70,9 +76,77 @@ export class Mesh implements MeshCore {
     this.limits = options.limits;
     this.filter = options.filter;
     this.seen = new SeenCache(options.seenTtlMs, options.seenMaxEntries);
-    this.referrals = new ReferralCache(100);
-    this.flooder = new Flooder(this);
-    this.router = new Router(this, options.directTtl);
+    this.tuning = resolveTuning(options.tuning, (m) => new PeerChannelError(ErrorCode.INVALID_ARGUMENT, m));
+    this.tree = new TreeBroadcast(this, this.tuning, this.tuning.broadcast === 'tree');
+    this.flooder = new Flooder(this, this.tree.active ? this.tree : undefined);
+    this.discovery = new RouteDiscovery({ ...this.coreView(), nextHop: (t) => this.nextHop(t) }, this.tuning);
+    this.router = new Router(this, options.directTtl, this.discovery);
+    this.manager = new NeighborManager(this.managedView(), options.neighbors, this.tuning, options.maintenanceIntervalMs);
+    const tree = this.tree;
+    const manager = this.manager;
+    const discovery = this.discovery;
+    this.extensions.set(MeshFrameKind.Utility, (from, p) => manager.onUtility(from, p));
+    this.extensions.set(MeshFrameKind.Shuffle, (from, p) => manager.onShuffle(from, p, this.limits));
+    this.extensions.set(MeshFrameKind.IHave, (from, p) => tree.onIHave(from, p));
+    this.extensions.set(MeshFrameKind.Graft, (from, p) => tree.onGraft(from, p));
+    this.extensions.set(MeshFrameKind.Prune, (from, p) => tree.onPrune(from, p));
+    this.extensions.set(MeshFrameKind.RouteRequest, (from, p) => discovery.onRequest(from, p));
+    this.extensions.set(MeshFrameKind.RouteReply, (from, p) => discovery.onReply(from, p));
+  }
+
+  private coreView() {
+    return {
+      localPeerId: this.localPeerId,
+      limits: this.limits,
+      stats: this.stats,
+      neighbors: this.neighborMap,
+      sendExtension: (to: Neighbor, kind: number, payload: unknown) => this.sendExtension(to, kind, payload),
+      learnRoute: (peer: string, via: Neighbor) => this.learnRoute(peer, via),
+      drop: (code: string, message: string) => this.drop(code, message),
+    };
+  }
+
+  private managedView() {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const mesh = this;
+    return {
+      localPeerId: this.localPeerId,
+      neighbors: this.neighborMap,
+      get addresses() {
+        return mesh.options.transport.addresses;
+      },
+      maxAddresses: this.limits.maxAddresses,
+      get closed() {
+        return mesh.isClosed;
+      },
+      signal: this.abort.signal,
+      connect: (address: string, o: { expectedPeerId?: string }) => this.connect(address, o),
+      candidates: (signal: AbortSignal) => this.options.candidates(signal),
+      sendExtension: (to: Neighbor, kind: number, payload: unknown) => this.sendExtension(to, kind, payload),
+      dismiss: (n: Neighbor, code: ErrorCode, message: string) => this.dismiss(n, code, message),
+      count: (code: string) => this.count(code),
+      report: (e: PeerChannelError) => this.report(e),
+    };
+  }
+
+  /** Referrals heard from busy refusals and goodbyes, tried before anything else. */
+  get referrals(): ReferralCache {
+    return this.manager.referrals;
+  }
+
+  /** Known, not linked peers kept for fast repair (the passive view). */
+  get passiveView(): PassiveView {
+    return this.manager.passive;
+  }
+
+  /** What neighbour maintenance has done so far. */
+  get maintenanceStats(): Readonly<MaintenanceStats> {
+    return this.manager.stats;
+  }
+
+  /** Whether {@link Mesh.close} has run. */
+  get closed(): boolean {
+    return this.isClosed;
   }
 
   get neighbors(): ReadonlyMap<string, Neighbor> {
@@ -86,7 +160,12 @@ export class Mesh implements MeshCore {
   /** Starts accepting links and maintaining the neighbour set. */
   start(): void {
     this.inboundSub = this.options.transport.inbound$.subscribe((link) => void this.accept(link));
-    this.scheduleMaintenance(0);
+    this.manager.start();
+  }
+
+  /** Runs one neighbour-maintenance round now (normally they run on a timer). */
+  maintain(): Promise<void> {
+    return this.manager.round();
   }
 
   // ---- sending ----
@@ -154,7 +233,7 @@ export class Mesh implements MeshCore {
       if (neighbor === undefined) throw new PeerChannelError(ErrorCode.DUPLICATE_LINK, `already linked to ${result.peerId.slice(0, 12)}`);
       return neighborInfo(neighbor);
     } catch (error) {
-      if (error instanceof HandshakeRefused) this.referrals.addAll(error.referrals, this.localPeerId);
+      if (error instanceof HandshakeRefused) this.manager.referred(error.referrals);
       throw failLink(link, error);
     } finally {
       this.pending.delete(link);
@@ -162,7 +241,7 @@ export class Mesh implements MeshCore {
   }
 
   private async accept(link: Link): Promise<void> {
-    if (this.closed) {
+    if (this.isClosed) {
       link.close(ErrorCode.CLOSED, 'node is closing');
       return;
     }
@@ -183,7 +262,7 @@ export class Mesh implements MeshCore {
       if (hello.peerId === this.localPeerId) throw new PeerChannelError(ErrorCode.SELF_CONNECTION, 'a peer with my own id dialled me');
       this.options.checkHelloExt?.(hello.ext);
       if (this.neighborMap.size >= this.options.neighbors.max && !this.neighborMap.has(hello.peerId)) {
-        this.referrals.add({ peerId: hello.peerId, addresses: hello.addresses }, this.localPeerId);
+        this.manager.heardOf({ peerId: hello.peerId, addresses: hello.addresses.slice(0, this.limits.maxAddresses) });
         refuse(link, ErrorCode.BUSY, `at the maximum of ${this.options.neighbors.max} neighbours`, this.referralList(hello.peerId));
         this.count(ErrorCode.BUSY);
         return;
@@ -216,7 +295,7 @@ export class Mesh implements MeshCore {
 
   /** Adds a handshaken neighbour; returns undefined if it lost the duplicate-link rule. */
   private register(neighbor: Neighbor): Neighbor | undefined {
-    if (this.closed) {
+    if (this.isClosed) {
       neighbor.link.close(ErrorCode.CLOSED, 'node is closing');
       return undefined;
     }
@@ -229,7 +308,6 @@ export class Mesh implements MeshCore {
       existing.link.close(ErrorCode.DUPLICATE_LINK, 'replaced by a preferred link');
     }
     this.neighborMap.set(neighbor.peerId, neighbor);
-    this.referrals.delete(neighbor.peerId);
     neighbor.link.setReceiver((data) => this.onFrame(neighbor, data));
     void neighbor.link.closed.then((info) => {
       if (this.neighborMap.get(neighbor.peerId) === neighbor) {
@@ -237,20 +315,24 @@ export class Mesh implements MeshCore {
         // Local closes were counted by whoever closed; count what the other side or the network ended.
         if (info.remote && info.code !== 'PC_OK' && info.code !== ErrorCode.DUPLICATE_LINK) this.count(info.code);
         this.neighborsChanged();
-        if (!this.closed && this.neighborMap.size < this.options.neighbors.min) this.scheduleMaintenance(0);
+        if (!this.isClosed) this.manager.removed(neighbor, !info.remote && info.code === ErrorCode.NOT_USEFUL);
       }
     });
+    this.tree.linked(neighbor.peerId);
+    this.manager.added(neighbor);
+    this.discovery.found(neighbor.peerId);
     this.neighborsChanged();
     return neighbor;
   }
 
   private neighborsChanged(): void {
-    if (this.closed) return;
+    if (this.isClosed) return;
     this.neighborSet.next([...this.neighborMap.values()].map(neighborInfo));
     this.status.next(this.neighborMap.size > 0 ? 'online' : 'offline');
   }
 
   private onFrame(from: Neighbor, data: Uint8Array): void {
+    from.framesIn += 1;
     let frame;
     try {
       frame = decodeFrame(data, this.limits);
@@ -266,10 +348,14 @@ export class Mesh implements MeshCore {
         case FrameKind.Direct:
           this.router.receive(from, frame as Extract<typeof frame, { kind: 11 }>);
           return;
-        case FrameKind.Disconnect:
-          this.referrals.addAll((frame as DisconnectFrame).referrals, this.localPeerId);
-          from.link.close('PC_OK', 'peer left');
+        case FrameKind.Disconnect: {
+          const d = frame as DisconnectFrame;
+          this.manager.referred(d.referrals);
+          const pruned = d.code === ErrorCode.NOT_USEFUL;
+          if (pruned) this.count(ErrorCode.NOT_USEFUL);
+          from.link.close(pruned ? ErrorCode.NOT_USEFUL : 'PC_OK', pruned ? 'pruned by the other side' : 'peer left');
           return;
+        }
         default: {
           const handler = this.extensions.get(frame.kind);
           if (handler === undefined || frame.kind < FrameKind.FirstExtension) {
@@ -304,7 +390,7 @@ export class Mesh implements MeshCore {
   }
 
   deliver(message: DeliveredMessage): void {
-    if (this.closed) return;
+    if (this.isClosed) return;
     this.stats.delivered += 1;
     this.onDeliver(message);
   }
@@ -325,7 +411,7 @@ export class Mesh implements MeshCore {
   }
 
   report(error: PeerChannelError): void {
-    if (!this.closed) this.errors.next(error);
+    if (!this.isClosed) this.errors.next(error);
   }
 
   learnRoute(origin: string, via: Neighbor): void {
@@ -335,6 +421,16 @@ export class Mesh implements MeshCore {
   routeTo(target: string): Neighbor | undefined {
     const via = this.routes.get(target);
     return via === undefined ? undefined : this.neighborMap.get(via);
+  }
+
+  private nextHop(target: string): Neighbor | undefined {
+    return this.neighborMap.get(target) ?? this.routeTo(target);
+  }
+
+  /** Says goodbye to one neighbour with referrals, then closes its link with `code`. */
+  private dismiss(n: Neighbor, code: ErrorCode, message: string): void {
+    n.send(encodeFrame({ kind: FrameKind.Disconnect, code, message, referrals: this.referralList(n.peerId) }));
+    n.link.close(code, message);
   }
 
   private count(code: string): void {
@@ -352,84 +448,24 @@ export class Mesh implements MeshCore {
     return out;
   }
 
-  private scheduleMaintenance(delayMs: number): void {
-    if (this.closed) return;
-    if (this.maintenanceTimer !== undefined) clearTimeout(this.maintenanceTimer);
-    this.maintenanceTimer = setTimeout(() => void this.maintain(), delayMs);
-  }
-
-  /** Tops the neighbour set up toward the ideal count: referrals first, then candidates. */
-  async maintain(): Promise<void> {
-    if (this.closed || this.maintaining) return;
-    this.maintaining = true;
-    try {
-      const want = this.options.neighbors.ideal - this.neighborMap.size - this.dialing.size;
-      if (want > 0) {
-        const tried = new Set<string>();
-        const pick = (peers: Iterable<PeerRef>) => {
-          const out: PeerRef[] = [];
-          for (const p of peers) {
-            if (out.length + tried.size >= want) break;
-            if (p.peerId === this.localPeerId || this.neighborMap.has(p.peerId) || this.dialing.has(p.peerId) || tried.has(p.peerId)) continue;
-            if (p.addresses.length === 0) continue;
-            out.push(p);
-          }
-          return out;
-        };
-        let batch = pick(this.referrals.values());
-        if (batch.length < want) {
-          try {
-            const found = await this.options.candidates(this.abort.signal);
-            batch = [...batch, ...pick(shuffle([...found]))].slice(0, want);
-          } catch (error) {
-            this.report(toPeerChannelError(error, ErrorCode.RESOLVER_FAILED));
-          }
-        }
-        await Promise.all(batch.map((p) => this.tryConnect(p, tried)));
-      }
-    } finally {
-      this.maintaining = false;
-      this.scheduleMaintenance(this.options.maintenanceIntervalMs * (0.75 + Math.random() * 0.5));
-    }
-  }
-
-  private async tryConnect(peer: PeerRef, tried: Set<string>): Promise<void> {
-    tried.add(peer.peerId);
-    this.dialing.add(peer.peerId);
-    try {
-      for (const address of peer.addresses) {
-        if (this.closed || this.neighborMap.has(peer.peerId)) return;
-        try {
-          await this.connect(address, { expectedPeerId: peer.peerId });
-          return;
-        } catch (error) {
-          const e = toPeerChannelError(error);
-          this.referrals.delete(peer.peerId);
-          if (e.code === ErrorCode.AUTH_FAILED || e.code === ErrorCode.UNTRUSTED_PEER) this.report(e);
-          if (e.code === ErrorCode.BUSY || e.code === ErrorCode.DUPLICATE_LINK) return;
-        }
-      }
-    } finally {
-      this.dialing.delete(peer.peerId);
-    }
-  }
-
   // ---- lifecycle ----
 
   private assertOpen(): void {
-    if (this.closed) throw new PeerChannelError(ErrorCode.CLOSED, 'the mesh is closed');
+    if (this.isClosed) throw new PeerChannelError(ErrorCode.CLOSED, 'the mesh is closed');
   }
 
   /** Leaves gracefully: tells neighbours (with referrals), closes links, stops timers. Idempotent. */
   async close(): Promise<void> {
-    if (this.closed) return;
+    if (this.isClosed) return;
     const goodbyes = [...this.neighborMap.values()].map((n) => {
       n.send(encodeFrame({ kind: FrameKind.Disconnect, code: 'PC_OK', message: 'leaving', referrals: this.referralList(n.peerId) }));
       return n;
     });
-    this.closed = true;
+    this.isClosed = true;
     this.abort.abort();
-    if (this.maintenanceTimer !== undefined) clearTimeout(this.maintenanceTimer);
+    this.manager.stop();
+    this.tree.close();
+    this.discovery.close();
     this.inboundSub?.unsubscribe();
     for (const n of goodbyes) n.link.close('PC_OK', 'leaving');
     for (const link of this.pending) link.close(ErrorCode.CLOSED, 'node is closing');
@@ -442,12 +478,4 @@ export class Mesh implements MeshCore {
     this.errors.complete();
     this.seen.clear();
   }
-}
-
-function shuffle<T>(items: T[]): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [items[i], items[j]] = [items[j] as T, items[i] as T];
-  }
-  return items;
 }

@@ -1,19 +1,31 @@
 import type { Link } from '../transport/transport.js';
+import type { UtilityReport } from './mesh-frames.js';
 
 /**
  * A peer this node has a live, handshaken link with.
  *
  * @remarks
  * Counts what the link brought, so maintenance can prune the least useful link first
- * (usefulness = share of new, not duplicate, messages).
+ * (usefulness = share of new, not duplicate, messages). The two sides exchange their counts
+ * in utility reports, so both rank the link by the same figure ({@link Neighbor.linkUsefulness}).
  */
 export class Neighbor {
-  /** Messages (floods and directed) that arrived on this link. */
+  /** Messages (floods, directed, and ids offered lazily) that arrived on this link. */
   received = 0;
   /** Of those, how many were new to this node. */
   fresh = 0;
   /** Frames this node failed to queue on the link. */
   sendFailures = 0;
+  /** The other side's last utility report, if any. */
+  remote: UtilityReport | undefined;
+  /** Frames that arrived on this link (any kind; for the idle cut). */
+  framesIn = 0;
+  /** `framesIn` when maintenance last looked, and when it last saw it change. @internal */
+  seenFramesIn = 0;
+  /** @internal */
+  lastHeard = Date.now();
+  /** Since when the send queue has been over the slow bound, if it is. */
+  slowSince: number | undefined;
   readonly since = Date.now();
 
   constructor(
@@ -29,6 +41,17 @@ export class Neighbor {
   /** Share of messages from this link that were new, in [0, 1]; 1 before any arrived. */
   get usefulness(): number {
     return this.received === 0 ? 1 : this.fresh / this.received;
+  }
+
+  /**
+   * Share of new messages over both directions of the link, from this side's counts and the
+   * other side's last report; 1 before anything was counted. Both sides compute the same value
+   * once their reports have crossed.
+   */
+  get linkUsefulness(): number {
+    const received = this.received + (this.remote?.received ?? 0);
+    const fresh = this.fresh + (this.remote?.fresh ?? 0);
+    return received === 0 ? 1 : fresh / received;
   }
 
   /** Queues a frame; returns false (and counts) if the link refused it. */
@@ -52,9 +75,11 @@ export interface NeighborInfo {
   readonly direction: 'inbound' | 'outbound';
   /** Share of messages from this neighbour that were new, in [0, 1]. */
   readonly usefulness: number;
+  /** Share of new messages over both directions of the link, as both sides agree on it, in [0, 1]. */
+  readonly linkUsefulness: number;
 }
 
 /** Snapshot of a neighbour for public streams. */
 export function neighborInfo(n: Neighbor): NeighborInfo {
-  return { peerId: n.peerId, addresses: n.addresses, direction: n.direction, usefulness: n.usefulness };
+  return { peerId: n.peerId, addresses: n.addresses, direction: n.direction, usefulness: n.usefulness, linkUsefulness: n.linkUsefulness };
 }

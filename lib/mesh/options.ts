@@ -18,6 +18,101 @@ export interface NeighborLimits {
 /** Defaults for {@link NeighborLimits}. */
 export const defaultNeighborLimits: NeighborLimits = Object.freeze({ min: 2, ideal: 3, max: 7 });
 
+/**
+ * How flooded messages spread.
+ *
+ * @remarks
+ * `flood` is Peer Channel's: every new message goes to every neighbour but the one it came from.
+ * `tree` is Plumtree's eager/lazy push: the payload follows a spanning tree per sender, the other
+ * links carry only message ids (IHAVE), and a peer that hears of a message it has not received
+ * asks for it (GRAFT). Every peer of a mesh should use the same mode. See `docs/mesh.md`.
+ */
+export type BroadcastMode = 'flood' | 'tree';
+
+/**
+ * Tuning of the overlay: neighbour maintenance, repair, broadcast and routing.
+ *
+ * @remarks
+ * Every bound here limits what a peer can make this node hold or send; see `docs/mesh.md` for
+ * how each one is used.
+ */
+export interface MeshTuning {
+  /** @defaultValue `'flood'` */
+  readonly broadcast: BroadcastMode;
+  /** Known, not connected peers kept for fast repair (HyParView's passive view). @defaultValue 30 */
+  readonly passiveViewSize: number;
+  /** Referrals (from busy refusals and goodbyes) kept, tried before anything else. @defaultValue 100 */
+  readonly referralCacheSize: number;
+  /** Most peers offered in one shuffle exchange with a neighbour. @defaultValue 8 */
+  readonly shuffleSize: number;
+  /** A shuffle happens every this many maintenance rounds. @defaultValue 5 */
+  readonly shuffleEveryRounds: number;
+  /** Most dials one maintenance round makes. @defaultValue 8 */
+  readonly maxDialsPerRound: number;
+  /** A neighbour whose send queue stays above this many frames is cut as too slow. @defaultValue 512 */
+  readonly slowQueueBound: number;
+  /** How long the send queue must stay above the bound before the cut. @defaultValue 4_000 */
+  readonly slowGraceMs: number;
+  /** Links younger than this are never pruned (their counts mean little yet). @defaultValue 6_000 */
+  readonly pruneMinAgeMs: number;
+  /** A neighbour silent this long (no frame, not even a utility report) is cut; 0 = never. @defaultValue 10_000 */
+  readonly idleTimeoutMs: number;
+  /**
+   * Every this long a peer below the maximum dials one random known peer, which joins meshes
+   * that a partition split (the link is pruned later if useless); 0 = never.
+   * @defaultValue 30_000
+   */
+  readonly exploreIntervalMs: number;
+  /** Tree mode: wait this long after an IHAVE for the payload before grafting. @defaultValue 500 */
+  readonly graftTimeoutMs: number;
+  /** Tree mode: senders whose spanning trees are remembered. @defaultValue 1_024 */
+  readonly treeMaxSources: number;
+  /** Tree mode: bytes of recent payloads kept to answer grafts. @defaultValue 8 MiB */
+  readonly messageCacheBytes: number;
+  /** Tree mode: how long a payload is kept to answer grafts. @defaultValue 30_000 */
+  readonly messageCacheTtlMs: number;
+  /** Tree mode: most message ids awaited after IHAVEs at once. @defaultValue 4_096 */
+  readonly maxMissing: number;
+  /** Route discovery: time allowed per hop of a ring before the next, wider ring. @defaultValue 100 */
+  readonly routeHopTimeoutMs: number;
+  /** Route discovery: hop limit of the first ring (each next ring doubles it). @defaultValue 2 */
+  readonly routeFirstRing: number;
+  /** Route discovery: hop limit of the last ring. @defaultValue 16 */
+  readonly routeMaxRing: number;
+  /** Route discovery: most targets awaiting a route at once. @defaultValue 64 */
+  readonly maxPendingRoutes: number;
+  /** Route discovery: most messages queued for one target while its route is sought. @defaultValue 32 */
+  readonly maxQueuedPerRoute: number;
+  /** Route requests this node relays per second, at most (the rest are dropped). @defaultValue 200 */
+  readonly routeRequestsPerSecond: number;
+}
+
+/** Defaults for {@link MeshTuning}. */
+export const defaultMeshTuning: MeshTuning = Object.freeze({
+  broadcast: 'flood',
+  passiveViewSize: 30,
+  referralCacheSize: 100,
+  shuffleSize: 8,
+  shuffleEveryRounds: 5,
+  maxDialsPerRound: 8,
+  slowQueueBound: 512,
+  slowGraceMs: 4_000,
+  pruneMinAgeMs: 6_000,
+  idleTimeoutMs: 10_000,
+  exploreIntervalMs: 30_000,
+  graftTimeoutMs: 500,
+  treeMaxSources: 1_024,
+  messageCacheBytes: 8 * 1024 * 1024,
+  messageCacheTtlMs: 30_000,
+  maxMissing: 4_096,
+  routeHopTimeoutMs: 100,
+  routeFirstRing: 2,
+  routeMaxRing: 16,
+  maxPendingRoutes: 64,
+  maxQueuedPerRoute: 32,
+  routeRequestsPerSecond: 200,
+} satisfies MeshTuning);
+
 /** Everything a {@link Mesh} is built from. @internal */
 export interface MeshOptions {
   readonly mesh: string;
@@ -49,4 +144,19 @@ export interface MeshOptions {
   readonly maxReferrals: number;
   /** @defaultValue 64 */
   readonly directTtl: number;
+  /** @defaultValue {@link defaultMeshTuning} */
+  readonly tuning?: Partial<MeshTuning>;
+}
+
+/** Checks a tuning bag and fills in defaults. @throws PeerChannelError `PC_ERR_INVALID_ARGUMENT`. */
+export function resolveTuning(partial: Partial<MeshTuning> | undefined, fail: (message: string) => Error): MeshTuning {
+  const t = { ...defaultMeshTuning, ...partial };
+  if (t.broadcast !== 'flood' && t.broadcast !== 'tree') throw fail(`broadcast must be 'flood' or 'tree', not ${String(t.broadcast)}`);
+  for (const [key, value] of Object.entries(t)) {
+    if (key === 'broadcast') continue;
+    if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) throw fail(`mesh tuning ${key} must be a finite number >= 0`);
+  }
+  if (t.routeFirstRing < 1 || t.routeMaxRing < t.routeFirstRing) throw fail('route rings must satisfy 1 <= routeFirstRing <= routeMaxRing');
+  if (t.shuffleEveryRounds < 1 || t.shuffleSize < 1) throw fail('shuffleEveryRounds and shuffleSize must be at least 1');
+  return t;
 }

@@ -2,22 +2,26 @@ import { type DirectFrame, FrameKind, MAX_TRAVELLED, type MessageBody, decodeBod
 import { ErrorCode, PeerChannelError, toPeerChannelError } from '../errors/index.js';
 import type { MeshCore } from './mesh-core.js';
 import type { Neighbor } from './neighbor.js';
+import type { RouteDiscovery } from './route-discovery.js';
 import { idHex, idKey } from './seen-cache.js';
 
 /**
- * Delivers directed calls and replies to one peer.
+ * Delivers directed calls and replies to one peer, along a path, never by flooding.
  *
  * @remarks
  * Next hop: the target itself when it is a neighbour, else the neighbour the target was last
- * heard through (reverse-path learning from the floods and directed messages it sent), else the
- * message is flooded with duplicate suppression, and the target answers along the learned
- * reverse path. `ttl` bounds the path length.
+ * heard through (reverse-path learning from the floods, directed messages and route requests it
+ * sent, and from route replies), else the message waits while {@link RouteDiscovery} finds a
+ * path with a small expanding-ring route request, then follows it. An intermediate peer whose
+ * next hop is gone searches the same way. The target answers along the reverse path the call
+ * taught it. `ttl` bounds the path length.
  */
 export class Router {
   constructor(
     private readonly core: MeshCore,
     /** @defaultValue 64 */
-    private readonly ttl: number = 64,
+    private readonly ttl: number,
+    private readonly discovery: RouteDiscovery,
   ) {}
 
   /** Sends a directed message from this node. */
@@ -33,10 +37,9 @@ export class Router {
       queueMicrotask(() => core.deliver({ body, kind: 'direct', hops: 0, remainingHops: 0, via: undefined }));
       return;
     }
+    if (core.neighbors.size === 0) throw new PeerChannelError(ErrorCode.NO_ROUTE, `no neighbour to reach ${body.target.slice(0, 12)}`);
     const frame = encodeFrame({ kind: FrameKind.Direct, ttl: this.ttl, travelled: 1, body: bytes, sig: core.sign(bytes) });
-    if (this.forward(body.target, frame, undefined) === 0) {
-      throw new PeerChannelError(ErrorCode.NO_ROUTE, `no neighbour to reach ${body.target.slice(0, 12)}`);
-    }
+    this.forward(body.target, frame, undefined);
   }
 
   /** Handles a directed frame from a neighbour. */
@@ -86,10 +89,11 @@ export class Router {
       return;
     }
     const out = encodeFrame({ kind: FrameKind.Direct, ttl: frame.ttl - 1, travelled: frame.travelled + 1, body: frame.body, sig: frame.sig });
-    decide(false, this.forward(target, out, from), undefined);
+    const sent = this.forward(target, out, from);
+    decide(false, sent, sent === 0 ? 'awaiting-route' : undefined);
   }
 
-  /** Sends toward `target`: direct, by learned route, or flooded as a last resort. */
+  /** Sends toward `target` by the next hop if one is known, else queues it for route discovery. */
   private forward(target: string, frame: Uint8Array, from: Neighbor | undefined): number {
     const core = this.core;
     const next = core.neighbors.get(target) ?? core.routeTo(target);
@@ -97,6 +101,7 @@ export class Router {
       core.stats.relayed += 1;
       return 1;
     }
-    return core.broadcast(frame, from);
+    this.discovery.enqueue(target, frame, from);
+    return 0;
   }
 }

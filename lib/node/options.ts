@@ -1,6 +1,6 @@
 import type { FrameLimits } from '../codec/index.js';
 import type { PeerIdentity } from '../identity/peer-identity.js';
-import type { NeighborLimits } from '../mesh/options.js';
+import type { MeshTuning, NeighborLimits } from '../mesh/options.js';
 import type { PropagationFilter } from '../mesh/propagation.js';
 import type { ResolverFactory } from '../resolver/resolver.js';
 import type { Admission } from '../security/admission.js';
@@ -58,6 +58,12 @@ export interface PeerNodeOptions {
   readonly seenMaxEntries?: number;
   /** @defaultValue 2_000 */
   readonly maintenanceIntervalMs?: number;
+  /**
+   * Overlay tuning: broadcast mode (`'flood'` or `'tree'`), passive view size, slow-neighbour
+   * bound, route discovery rings and the other bounds of neighbour maintenance.
+   * @defaultValue `defaultMeshTuning` (flood; see docs/mesh.md)
+   */
+  readonly mesh?: Partial<MeshTuning>;
   /** Aborts opening. */
   readonly signal?: AbortSignal;
 }

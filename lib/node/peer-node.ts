@@ -124,6 +124,7 @@ export class PeerNode {
         seenTtlMs: options.seenTtlMs ?? 300_000,
         seenMaxEntries: options.seenMaxEntries ?? 100_000,
         maintenanceIntervalMs: options.maintenanceIntervalMs ?? 2_000,
+        tuning: options.mesh,
         maxReferrals: 10,
         directTtl: 64,
       });

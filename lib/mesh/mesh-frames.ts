@@ -1,0 +1,168 @@
+import type { FrameLimits, PeerRef } from '../codec/index.js';
+import { MESSAGE_ID_BYTES } from '../codec/index.js';
+import { ErrorCode, PeerChannelError } from '../errors/index.js';
+
+/**
+ * Extension frame kinds the mesh itself owns (neighbour maintenance, tree broadcast, routing).
+ *
+ * @remarks Each is `[kind, payload]` on the wire; the payload shapes are below and every list
+ * in them has a bound. A payload that breaks its shape closes the link with `PC_ERR_FRAME_SHAPE`.
+ */
+export const MeshFrameKind = {
+  /** `[received, fresh, degree, ideal]`: what this side counted on the link, and its own load. */
+  Utility: 20,
+  /** `[isReply, refs]`: a sample of known peers, answered once with a sample of the receiver's. */
+  Shuffle: 21,
+  /** `[[id, travelled], …]`: message ids the sender has, offered lazily (tree mode). */
+  IHave: 22,
+  /** `[ids, resend]`: asks for these messages and makes the link eager for their senders. */
+  Graft: 23,
+  /** `[origins]`: stop pushing these senders' payloads on this link; ids only from now on. */
+  Prune: 24,
+  /** `[requestId, origin, target, ttl, travelled]`: a bounded route request (expanding ring). */
+  RouteRequest: 25,
+  /** `[requestId, origin, target, travelled]`: the answer, travelling back along the request's path. */
+  RouteReply: 26,
+} as const;
+
+/** Most entries in one IHAVE, GRAFT or PRUNE frame. */
+export const MAX_IDS_PER_FRAME = 256;
+
+/** Most peers in one shuffle frame. */
+export const MAX_SHUFFLE_REFS = 16;
+
+/** Length of a route request id in bytes. */
+export const ROUTE_REQUEST_ID_BYTES = 8;
+
+export interface UtilityReport {
+  readonly received: number;
+  readonly fresh: number;
+  readonly degree: number;
+  readonly ideal: number;
+}
+
+export interface IHaveEntry {
+  readonly id: Uint8Array;
+  /** The `travelled` value the sender would put on the payload if it pushed it. */
+  readonly travelled: number;
+}
+
+export interface RouteRequest {
+  readonly requestId: Uint8Array;
+  readonly origin: string;
+  readonly target: string;
+  readonly ttl: number;
+  readonly travelled: number;
+}
+
+export interface RouteReply {
+  readonly requestId: Uint8Array;
+  readonly origin: string;
+  readonly target: string;
+  readonly travelled: number;
+}
+
+function shape(message: string): PeerChannelError {
+  return new PeerChannelError(ErrorCode.FRAME_SHAPE, message);
+}
+
+function count(v: unknown, what: string, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > max) throw shape(`${what} must be an integer in 0..${max}`);
+  return v;
+}
+
+function tuple(v: unknown, length: number, what: string): unknown[] {
+  if (!Array.isArray(v) || v.length !== length) throw shape(`${what} must be a tuple of ${length}`);
+  return v;
+}
+
+function list(v: unknown, max: number, what: string): unknown[] {
+  if (!Array.isArray(v) || v.length > max) throw shape(`${what} must be a list of at most ${max}`);
+  return v;
+}
+
+function id(v: unknown, bytes: number, what: string): Uint8Array {
+  if (!(v instanceof Uint8Array) || v.length !== bytes) throw shape(`${what} must be ${bytes} bytes`);
+  return v;
+}
+
+function name(v: unknown, limits: FrameLimits, what: string): string {
+  if (typeof v !== 'string' || v.length === 0 || v.length > limits.maxNameLength) throw shape(`${what} must be a non-empty string of at most ${limits.maxNameLength}`);
+  return v;
+}
+
+export function decodeUtility(payload: unknown): UtilityReport {
+  const [received, fresh, degree, ideal] = tuple(payload, 4, 'utility report');
+  const r = count(received, 'received');
+  const f = count(fresh, 'fresh', r);
+  return { received: r, fresh: f, degree: count(degree, 'degree', 65_535), ideal: count(ideal, 'ideal', 65_535) };
+}
+
+export function encodeUtility(u: UtilityReport): unknown {
+  return [u.received, u.fresh, u.degree, u.ideal];
+}
+
+export function decodeShuffle(payload: unknown, limits: FrameLimits): { reply: boolean; refs: PeerRef[] } {
+  const [reply, refs] = tuple(payload, 2, 'shuffle');
+  if (typeof reply !== 'boolean') throw shape('shuffle reply flag must be a boolean');
+  return {
+    reply,
+    refs: list(refs, MAX_SHUFFLE_REFS, 'shuffle peers').map((r) => {
+      const [peerId, addresses] = tuple(r, 2, 'shuffle peer');
+      return {
+        peerId: name(peerId, limits, 'shuffle peer id'),
+        addresses: list(addresses, limits.maxAddresses, 'shuffle peer addresses').map((a) => name(a, limits, 'address')),
+      };
+    }),
+  };
+}
+
+export function encodeShuffle(reply: boolean, refs: readonly PeerRef[]): unknown {
+  return [reply, refs.map((r) => [r.peerId, r.addresses])];
+}
+
+export function decodeIHave(payload: unknown): IHaveEntry[] {
+  return list(payload, MAX_IDS_PER_FRAME, 'ihave').map((e) => {
+    const [i, travelled] = tuple(e, 2, 'ihave entry');
+    return { id: id(i, MESSAGE_ID_BYTES, 'message id'), travelled: count(travelled, 'travelled', 65_535) };
+  });
+}
+
+export function decodeGraft(payload: unknown): { ids: Uint8Array[]; resend: boolean } {
+  const [ids, resend] = tuple(payload, 2, 'graft');
+  if (typeof resend !== 'boolean') throw shape('graft resend flag must be a boolean');
+  return { ids: list(ids, MAX_IDS_PER_FRAME, 'graft ids').map((i) => id(i, MESSAGE_ID_BYTES, 'message id')), resend };
+}
+
+export function decodePrune(payload: unknown, limits: FrameLimits): string[] {
+  return list(payload, MAX_IDS_PER_FRAME, 'prune').map((o) => name(o, limits, 'pruned origin'));
+}
+
+export function decodeRouteRequest(payload: unknown, limits: FrameLimits): RouteRequest {
+  const [requestId, origin, target, ttl, travelled] = tuple(payload, 5, 'route request');
+  return {
+    requestId: id(requestId, ROUTE_REQUEST_ID_BYTES, 'route request id'),
+    origin: name(origin, limits, 'route origin'),
+    target: name(target, limits, 'route target'),
+    ttl: count(ttl, 'route ttl', limits.maxHops),
+    travelled: count(travelled, 'route travelled', 65_535),
+  };
+}
+
+export function encodeRouteRequest(r: RouteRequest): unknown {
+  return [r.requestId, r.origin, r.target, r.ttl, r.travelled];
+}
+
+export function decodeRouteReply(payload: unknown, limits: FrameLimits): RouteReply {
+  const [requestId, origin, target, travelled] = tuple(payload, 4, 'route reply');
+  return {
+    requestId: id(requestId, ROUTE_REQUEST_ID_BYTES, 'route request id'),
+    origin: name(origin, limits, 'route origin'),
+    target: name(target, limits, 'route target'),
+    travelled: count(travelled, 'route travelled', 65_535),
+  };
+}
+
+export function encodeRouteReply(r: RouteReply): unknown {
+  return [r.requestId, r.origin, r.target, r.travelled];
+}

@@ -1,0 +1,194 @@
+import { randomFillSync } from 'node:crypto';
+import type { FrameLimits } from '../codec/index.js';
+import { ErrorCode } from '../errors/index.js';
+import {
+  MeshFrameKind,
+  ROUTE_REQUEST_ID_BYTES,
+  decodeRouteReply,
+  decodeRouteRequest,
+  encodeRouteReply,
+  encodeRouteRequest,
+} from './mesh-frames.js';
+import type { MeshStats } from './mesh-stats.js';
+import type { Neighbor } from './neighbor.js';
+import type { MeshTuning } from './options.js';
+import { SeenCache, idKey } from './seen-cache.js';
+
+/** What route discovery needs from the mesh. @internal */
+export interface DiscoveryHost {
+  readonly localPeerId: string;
+  readonly limits: FrameLimits;
+  readonly stats: MeshStats;
+  readonly neighbors: ReadonlyMap<string, Neighbor>;
+  sendExtension(to: Neighbor, kind: number, payload: unknown): boolean;
+  learnRoute(peer: string, via: Neighbor): void;
+  /** The neighbour toward `target`: itself if linked, else a learned route. */
+  nextHop(target: string): Neighbor | undefined;
+  drop(code: string, message: string): void;
+}
+
+interface Search {
+  readonly queue: { frame: Uint8Array; from: Neighbor | undefined }[];
+  ring: number;
+  requestId: string;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * Finds a path to a peer without flooding the payload: an expanding-ring route request.
+ *
+ * @remarks
+ * A directed message with no known next hop waits (bounded: `maxPendingRoutes` targets,
+ * `maxQueuedPerRoute` messages each) while a small route request (about 150 bytes) spreads
+ * `routeFirstRing` hops; each peer it reaches remembers the way back to the requester. The
+ * target, or any neighbour of the target, answers with a route reply that travels back along
+ * that path, and each peer on the way learns the route to the target. With no answer within
+ * `2 × ring × routeHopTimeoutMs` the ring doubles, up to `routeMaxRing`; after the last ring the
+ * waiting messages are dropped with `PC_ERR_NO_ROUTE`. Its cost: a ring of radius r costs one
+ * small frame per link within r hops, so a far target costs up to one flood of route requests
+ * (never of payloads), and nothing when a route is already known from earlier traffic. A peer
+ * relays at most `routeRequestsPerSecond` requests, so a hostile neighbour cannot make it
+ * amplify a storm. The same search repairs a path at an intermediate peer whose next hop is gone.
+ */
+export class RouteDiscovery {
+  private readonly searches = new Map<string, Search>();
+  private readonly seenRequests = new SeenCache(60_000, 20_000);
+  private tokens: number;
+  private refilledAt = Date.now();
+  private closed = false;
+
+  constructor(
+    private readonly host: DiscoveryHost,
+    private readonly tuning: MeshTuning,
+  ) {
+    this.tokens = tuning.routeRequestsPerSecond;
+  }
+
+  /** Holds `frame` until a route to `target` is found; false (dropped, counted) when over a bound. */
+  enqueue(target: string, frame: Uint8Array, from: Neighbor | undefined): boolean {
+    const search = this.searches.get(target);
+    if (search !== undefined) {
+      if (search.queue.length >= this.tuning.maxQueuedPerRoute) {
+        this.host.drop(ErrorCode.LIMIT_EXCEEDED, `more than ${this.tuning.maxQueuedPerRoute} messages wait for a route to ${target.slice(0, 12)}`);
+        return false;
+      }
+      search.queue.push({ frame, from });
+      return true;
+    }
+    if (this.searches.size >= this.tuning.maxPendingRoutes) {
+      this.host.drop(ErrorCode.LIMIT_EXCEEDED, `more than ${this.tuning.maxPendingRoutes} route searches at once`);
+      return false;
+    }
+    const s: Search = { queue: [{ frame, from }], ring: this.tuning.routeFirstRing, requestId: '', timer: undefined as unknown as NodeJS.Timeout };
+    this.searches.set(target, s);
+    this.ask(target, s);
+    return true;
+  }
+
+  onRequest(from: Neighbor, payload: unknown): void {
+    const req = decodeRouteRequest(payload, this.host.limits);
+    const key = idKey(req.requestId);
+    if (!this.seenRequests.add(key)) return;
+    if (req.origin === this.host.localPeerId) return;
+    this.host.learnRoute(req.origin, from);
+    if (req.target === this.host.localPeerId) {
+      this.reply(from, { requestId: req.requestId, origin: req.origin, target: req.target, travelled: 1 });
+      return;
+    }
+    if (this.host.neighbors.has(req.target)) {
+      // A neighbour of the target answers for it: the last hop is a direct link.
+      this.reply(from, { requestId: req.requestId, origin: req.origin, target: req.target, travelled: 2 });
+      return;
+    }
+    if (req.ttl <= 1) return;
+    if (!this.take()) {
+      this.host.drop(ErrorCode.LIMIT_EXCEEDED, `relaying more than ${this.tuning.routeRequestsPerSecond} route requests a second`);
+      return;
+    }
+    const out = encodeRouteRequest({ ...req, ttl: req.ttl - 1, travelled: req.travelled + 1 });
+    for (const n of this.host.neighbors.values()) {
+      if (n !== from && this.host.sendExtension(n, MeshFrameKind.RouteRequest, out)) this.host.stats.routeRequests += 1;
+    }
+  }
+
+  onReply(from: Neighbor, payload: unknown): void {
+    const rep = decodeRouteReply(payload, this.host.limits);
+    if (rep.target === this.host.localPeerId) return;
+    this.host.learnRoute(rep.target, from);
+    if (rep.origin === this.host.localPeerId) {
+      this.found(rep.target);
+      return;
+    }
+    const back = this.host.nextHop(rep.origin);
+    if (back === undefined || back === from) {
+      this.host.drop(ErrorCode.NO_ROUTE, `route reply for ${rep.origin.slice(0, 12)} lost its way back`);
+      return;
+    }
+    this.reply(back, { ...rep, travelled: rep.travelled + 1 });
+  }
+
+  /** A route to `target` may now be known (a reply, or a new neighbour): send what waited for it. */
+  found(target: string): void {
+    const s = this.searches.get(target);
+    if (s === undefined) return;
+    const next = this.host.nextHop(target);
+    if (next === undefined) return;
+    clearTimeout(s.timer);
+    this.searches.delete(target);
+    for (const { frame, from } of s.queue) {
+      if (next === from) this.host.drop(ErrorCode.NO_ROUTE, `route to ${target.slice(0, 12)} leads back where the message came from`);
+      else if (next.send(frame)) this.host.stats.relayed += 1;
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const s of this.searches.values()) clearTimeout(s.timer);
+    this.searches.clear();
+    this.seenRequests.clear();
+  }
+
+  private ask(target: string, s: Search): void {
+    const id = randomFillSync(new Uint8Array(ROUTE_REQUEST_ID_BYTES));
+    s.requestId = idKey(id);
+    this.seenRequests.add(s.requestId);
+    const req = encodeRouteRequest({ requestId: id, origin: this.host.localPeerId, target, ttl: s.ring, travelled: 1 });
+    if (this.take()) {
+      for (const n of this.host.neighbors.values()) {
+        if (this.host.sendExtension(n, MeshFrameKind.RouteRequest, req)) this.host.stats.routeRequests += 1;
+      }
+    }
+    s.timer = setTimeout(() => this.widen(target, s), 2 * s.ring * this.tuning.routeHopTimeoutMs);
+  }
+
+  private widen(target: string, s: Search): void {
+    if (this.closed || this.searches.get(target) !== s) return;
+    if (this.host.nextHop(target) !== undefined) {
+      this.found(target);
+      return;
+    }
+    if (s.ring >= this.tuning.routeMaxRing) {
+      this.searches.delete(target);
+      for (let i = 0; i < s.queue.length; i++) {
+        this.host.drop(ErrorCode.NO_ROUTE, `no route to ${target.slice(0, 12)} within ${s.ring} hops`);
+      }
+      return;
+    }
+    s.ring = Math.min(s.ring * 2, this.tuning.routeMaxRing);
+    this.ask(target, s);
+  }
+
+  private reply(to: Neighbor, rep: { requestId: Uint8Array; origin: string; target: string; travelled: number }): void {
+    if (this.host.sendExtension(to, MeshFrameKind.RouteReply, encodeRouteReply(rep))) this.host.stats.routeReplies += 1;
+  }
+
+  private take(): boolean {
+    const now = Date.now();
+    const rate = this.tuning.routeRequestsPerSecond;
+    this.tokens = Math.min(rate, this.tokens + ((now - this.refilledAt) * rate) / 1000);
+    this.refilledAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
