@@ -23,6 +23,8 @@ export const MeshFrameKind = {
   RouteRequest: 25,
   /** `[requestId, origin, target, travelled]`: the answer, travelling back along the request's path. */
   RouteReply: 26,
+  /** `[target, origin]`: the path to `target` broke here; travels back to `origin`, clearing stale routes. */
+  RouteError: 27,
 } as const;
 
 /** Most entries in one IHAVE, GRAFT or PRUNE frame. */
@@ -165,4 +167,9 @@ export function decodeRouteReply(payload: unknown, limits: FrameLimits): RouteRe
 
 export function encodeRouteReply(r: RouteReply): unknown {
   return [r.requestId, r.origin, r.target, r.travelled];
+}
+
+export function decodeRouteError(payload: unknown, limits: FrameLimits): { target: string; origin: string } {
+  const [target, origin] = tuple(payload, 2, 'route error');
+  return { target: name(target, limits, 'route target'), origin: name(origin, limits, 'route origin') };
 }

@@ -79,7 +79,16 @@ export class Mesh implements MeshCore {
     this.tuning = resolveTuning(options.tuning, (m) => new PeerChannelError(ErrorCode.INVALID_ARGUMENT, m));
     this.tree = new TreeBroadcast(this, this.tuning, this.tuning.broadcast === 'tree');
     this.flooder = new Flooder(this, this.tree.active ? this.tree : undefined);
-    this.discovery = new RouteDiscovery({ ...this.coreView(), nextHop: (t) => this.nextHop(t) }, this.tuning);
+    this.discovery = new RouteDiscovery(
+      {
+        ...this.coreView(),
+        nextHop: (t) => this.nextHop(t),
+        forgetRoute: (peer, via) => {
+          if (this.routes.get(peer) === via.peerId) this.routes.delete(peer);
+        },
+      },
+      this.tuning,
+    );
     this.router = new Router(this, options.directTtl, this.discovery);
     this.manager = new NeighborManager(this.managedView(), options.neighbors, this.tuning, options.maintenanceIntervalMs);
     const tree = this.tree;
@@ -92,6 +101,7 @@ export class Mesh implements MeshCore {
     this.extensions.set(MeshFrameKind.Prune, (from, p) => tree.onPrune(from, p));
     this.extensions.set(MeshFrameKind.RouteRequest, (from, p) => discovery.onRequest(from, p));
     this.extensions.set(MeshFrameKind.RouteReply, (from, p) => discovery.onReply(from, p));
+    this.extensions.set(MeshFrameKind.RouteError, (from, p) => discovery.onError(from, p));
   }
 
   private coreView() {

@@ -4,6 +4,7 @@ import { ErrorCode } from '../errors/index.js';
 import {
   MeshFrameKind,
   ROUTE_REQUEST_ID_BYTES,
+  decodeRouteError,
   decodeRouteReply,
   decodeRouteRequest,
   encodeRouteReply,
@@ -22,13 +23,15 @@ export interface DiscoveryHost {
   readonly neighbors: ReadonlyMap<string, Neighbor>;
   sendExtension(to: Neighbor, kind: number, payload: unknown): boolean;
   learnRoute(peer: string, via: Neighbor): void;
+  /** Forgets the route to `peer` if it goes through `via`. */
+  forgetRoute(peer: string, via: Neighbor): void;
   /** The neighbour toward `target`: itself if linked, else a learned route. */
   nextHop(target: string): Neighbor | undefined;
   drop(code: string, message: string): void;
 }
 
 interface Search {
-  readonly queue: { frame: Uint8Array; from: Neighbor | undefined }[];
+  readonly queue: Uint8Array[];
   ring: number;
   requestId: string;
   timer: NodeJS.Timeout;
@@ -44,11 +47,13 @@ interface Search {
  * target, or any neighbour of the target, answers with a route reply that travels back along
  * that path, and each peer on the way learns the route to the target. With no answer within
  * `2 × ring × routeHopTimeoutMs` the ring doubles, up to `routeMaxRing`; after the last ring the
- * waiting messages are dropped with `PC_ERR_NO_ROUTE`. Its cost: a ring of radius r costs one
+ * waiting messages are dropped with `PC_ERR_NO_ROUTE`. A relay whose next hop is gone drops the
+ * message (`PC_ERR_NO_ROUTE`) and sends a route error back toward its sender, which clears the
+ * stale routes on the way, so the sender's next message searches afresh. Its cost: a ring of radius r costs one
  * small frame per link within r hops, so a far target costs up to one flood of route requests
  * (never of payloads), and nothing when a route is already known from earlier traffic. A peer
  * relays at most `routeRequestsPerSecond` requests, so a hostile neighbour cannot make it
- * amplify a storm. The same search repairs a path at an intermediate peer whose next hop is gone.
+ * amplify a storm.
  */
 export class RouteDiscovery {
   private readonly searches = new Map<string, Search>();
@@ -64,22 +69,22 @@ export class RouteDiscovery {
     this.tokens = tuning.routeRequestsPerSecond;
   }
 
-  /** Holds `frame` until a route to `target` is found; false (dropped, counted) when over a bound. */
-  enqueue(target: string, frame: Uint8Array, from: Neighbor | undefined): boolean {
+  /** Holds this node's own `frame` until a route to `target` is found; false (dropped, counted) when over a bound. */
+  enqueue(target: string, frame: Uint8Array): boolean {
     const search = this.searches.get(target);
     if (search !== undefined) {
       if (search.queue.length >= this.tuning.maxQueuedPerRoute) {
         this.host.drop(ErrorCode.LIMIT_EXCEEDED, `more than ${this.tuning.maxQueuedPerRoute} messages wait for a route to ${target.slice(0, 12)}`);
         return false;
       }
-      search.queue.push({ frame, from });
+      search.queue.push(frame);
       return true;
     }
     if (this.searches.size >= this.tuning.maxPendingRoutes) {
       this.host.drop(ErrorCode.LIMIT_EXCEEDED, `more than ${this.tuning.maxPendingRoutes} route searches at once`);
       return false;
     }
-    const s: Search = { queue: [{ frame, from }], ring: this.tuning.routeFirstRing, requestId: '', timer: undefined as unknown as NodeJS.Timeout };
+    const s: Search = { queue: [frame], ring: this.tuning.routeFirstRing, requestId: '', timer: undefined as unknown as NodeJS.Timeout };
     this.searches.set(target, s);
     this.ask(target, s);
     return true;
@@ -114,7 +119,8 @@ export class RouteDiscovery {
   onReply(from: Neighbor, payload: unknown): void {
     const rep = decodeRouteReply(payload, this.host.limits);
     if (rep.target === this.host.localPeerId) return;
-    this.host.learnRoute(rep.target, from);
+    // The first answer came the quickest way; later ones (longer paths) do not replace a live route.
+    if (this.host.nextHop(rep.target) === undefined) this.host.learnRoute(rep.target, from);
     if (rep.origin === this.host.localPeerId) {
       this.found(rep.target);
       return;
@@ -127,6 +133,22 @@ export class RouteDiscovery {
     this.reply(back, { ...rep, travelled: rep.travelled + 1 });
   }
 
+  /**
+   * A directed message toward `target` from `origin` could not be relayed here: tell the
+   * neighbour it came from, so the stale routes back to the sender are cleared.
+   */
+  broken(from: Neighbor, target: string, origin: string): void {
+    this.host.sendExtension(from, MeshFrameKind.RouteError, [target, origin]);
+  }
+
+  onError(from: Neighbor, payload: unknown): void {
+    const { target, origin } = decodeRouteError(payload, this.host.limits);
+    this.host.forgetRoute(target, from);
+    if (origin === this.host.localPeerId) return;
+    const back = this.host.nextHop(origin);
+    if (back !== undefined && back !== from) this.host.sendExtension(back, MeshFrameKind.RouteError, [target, origin]);
+  }
+
   /** A route to `target` may now be known (a reply, or a new neighbour): send what waited for it. */
   found(target: string): void {
     const s = this.searches.get(target);
@@ -135,10 +157,7 @@ export class RouteDiscovery {
     if (next === undefined) return;
     clearTimeout(s.timer);
     this.searches.delete(target);
-    for (const { frame, from } of s.queue) {
-      if (next === from) this.host.drop(ErrorCode.NO_ROUTE, `route to ${target.slice(0, 12)} leads back where the message came from`);
-      else if (next.send(frame)) this.host.stats.relayed += 1;
-    }
+    for (const frame of s.queue) if (next.send(frame)) this.host.stats.relayed += 1;
   }
 
   close(): void {

@@ -12,9 +12,9 @@ import { idHex, idKey } from './seen-cache.js';
  * Next hop: the target itself when it is a neighbour, else the neighbour the target was last
  * heard through (reverse-path learning from the floods, directed messages and route requests it
  * sent, and from route replies), else the message waits while {@link RouteDiscovery} finds a
- * path with a small expanding-ring route request, then follows it. An intermediate peer whose
- * next hop is gone searches the same way. The target answers along the reverse path the call
- * taught it. `ttl` bounds the path length.
+ * path with a small expanding-ring route request, then follows it. A relay whose next hop is
+ * gone drops the message and sends a route error back, so the sender searches again next time.
+ * The target answers along the reverse path the call taught it. `ttl` bounds the path length.
  */
 export class Router {
   constructor(
@@ -90,10 +90,17 @@ export class Router {
     }
     const out = encodeFrame({ kind: FrameKind.Direct, ttl: frame.ttl - 1, travelled: frame.travelled + 1, body: frame.body, sig: frame.sig });
     const sent = this.forward(target, out, from);
-    decide(false, sent, sent === 0 ? 'awaiting-route' : undefined);
+    if (sent === 0) {
+      core.drop(ErrorCode.NO_ROUTE, `directed message ${idHex(body.id)} has no next hop toward ${target.slice(0, 12)}`);
+      this.discovery.broken(from, target, body.origin);
+    }
+    decide(false, sent, sent === 0 ? ErrorCode.NO_ROUTE : undefined);
   }
 
-  /** Sends toward `target` by the next hop if one is known, else queues it for route discovery. */
+  /**
+   * Sends toward `target` by the next hop if one is known. This node's own message without one
+   * waits for route discovery; a relayed one is not relayed (returns 0).
+   */
   private forward(target: string, frame: Uint8Array, from: Neighbor | undefined): number {
     const core = this.core;
     const next = core.neighbors.get(target) ?? core.routeTo(target);
@@ -101,7 +108,7 @@ export class Router {
       core.stats.relayed += 1;
       return 1;
     }
-    this.discovery.enqueue(target, frame, from);
+    if (from === undefined) this.discovery.enqueue(target, frame);
     return 0;
   }
 }
