@@ -38,8 +38,11 @@ afterEach(async () => {
 /** Dials the node and completes a real handshake by hand. */
 async function rawNeighbor(): Promise<Link> {
   const link = await raw.dial(node.addresses[0] as string);
-  const welcome = new Promise<number>((resolve) => link.setReceiver((f) => resolve(decodeFrame(f).kind)));
-  link.send(encodeFrame({ kind: FrameKind.Hello, version: PROTOCOL_VERSION, peerId: rawId.peerId, mesh: 'test', addresses: [], ext: {} }));
+  const welcome = new Promise<number>((resolve, reject) => {
+    link.setReceiver((f) => resolve(decodeFrame(f).kind));
+    void link.closed.then((info) => reject(new Error(`refused: ${info.code} ${info.reason}`)));
+  });
+  link.send(encodeFrame({ kind: FrameKind.Hello, version: PROTOCOL_VERSION, peerId: rawId.peerId, mesh: 'test', addresses: [], ext: { security: 'transport' } }));
   expect(await welcome).toBe(FrameKind.Welcome);
   return link;
 }
@@ -108,14 +111,21 @@ describe('bad input from a peer', () => {
 
   it('a hello for another mesh is refused with PC_ERR_WRONG_MESH', async () => {
     const link = await raw.dial(node.addresses[0] as string);
-    link.send(encodeFrame({ kind: FrameKind.Hello, version: PROTOCOL_VERSION, peerId: rawId.peerId, mesh: 'other', addresses: [], ext: {} }));
+    link.send(encodeFrame({ kind: FrameKind.Hello, version: PROTOCOL_VERSION, peerId: rawId.peerId, mesh: 'other', addresses: [], ext: { security: 'transport' } }));
     expect(await link.closed).toMatchObject({ code: ErrorCode.WRONG_MESH });
   });
 
   it('a hello claiming another peer id than the link authenticated is refused', async () => {
     const link = await raw.dial(node.addresses[0] as string);
-    link.send(encodeFrame({ kind: FrameKind.Hello, version: PROTOCOL_VERSION, peerId: PeerIdentity.generate().peerId, mesh: 'test', addresses: [], ext: {} }));
+    link.send(encodeFrame({ kind: FrameKind.Hello, version: PROTOCOL_VERSION, peerId: PeerIdentity.generate().peerId, mesh: 'test', addresses: [], ext: { security: 'transport' } }));
     expect(await link.closed).toMatchObject({ code: ErrorCode.PEER_ID_MISMATCH });
+  });
+
+  it('a hello announcing another security mode is refused with PC_ERR_SECURITY_MODE_MISMATCH', async () => {
+    const link = await raw.dial(node.addresses[0] as string);
+    link.send(encodeFrame({ kind: FrameKind.Hello, version: PROTOCOL_VERSION, peerId: rawId.peerId, mesh: 'test', addresses: [], ext: {} }));
+    expect(await link.closed).toMatchObject({ code: ErrorCode.SECURITY_MODE_MISMATCH });
+    await stillWorks();
   });
 
   it('a silent dialer is dropped at the handshake timeout', async () => {
