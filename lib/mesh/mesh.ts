@@ -238,6 +238,11 @@ export class Mesh implements MeshCore {
         throw new PeerChannelError(ErrorCode.PEER_ID_MISMATCH, `peer at ${address} claims ${result.peerId.slice(0, 12)}, not the authenticated id`);
       }
       if (result.peerId === this.localPeerId) throw new PeerChannelError(ErrorCode.SELF_CONNECTION, 'dialled myself');
+      if (this.neighborMap.size >= this.options.neighbors.max && !this.neighborMap.has(result.peerId)) {
+        // Links accepted while this dial was in flight filled the set: keep the maximum a maximum.
+        link.send(encodeFrame({ kind: FrameKind.Disconnect, code: ErrorCode.BUSY, message: 'at the maximum', referrals: this.referralList(result.peerId) }));
+        throw new PeerChannelError(ErrorCode.BUSY, `reached the maximum of ${this.options.neighbors.max} neighbours while dialling`);
+      }
       this.options.checkHelloExt?.(result.ext);
       const neighbor = this.register(new Neighbor(result.peerId, link, result.addresses));
       if (neighbor === undefined) throw new PeerChannelError(ErrorCode.DUPLICATE_LINK, `already linked to ${result.peerId.slice(0, 12)}`);

@@ -45,7 +45,8 @@ interface Search {
  * `maxQueuedPerRoute` messages each) while a small route request (about 150 bytes) spreads
  * `routeFirstRing` hops; each peer it reaches remembers the way back to the requester. The
  * target, or any neighbour of the target, answers with a route reply that travels back along
- * that path, and each peer on the way learns the route to the target. With no answer within
+ * that path, and each peer on the way learns the route to the target (the requester keeps the
+ * first answer). With no answer within
  * `2 × ring × routeHopTimeoutMs` the ring doubles, up to `routeMaxRing`; after the last ring the
  * waiting messages are dropped with `PC_ERR_NO_ROUTE`. A relay whose next hop is gone drops the
  * message (`PC_ERR_NO_ROUTE`) and sends a route error back toward its sender, which clears the
@@ -119,12 +120,15 @@ export class RouteDiscovery {
   onReply(from: Neighbor, payload: unknown): void {
     const rep = decodeRouteReply(payload, this.host.limits);
     if (rep.target === this.host.localPeerId) return;
-    // The first answer came the quickest way; later ones (longer paths) do not replace a live route.
-    if (this.host.nextHop(rep.target) === undefined) this.host.learnRoute(rep.target, from);
     if (rep.origin === this.host.localPeerId) {
+      // The first answer came the quickest way; later ones (longer paths) are ignored.
+      if (!this.searches.has(rep.target)) return;
+      this.host.learnRoute(rep.target, from);
       this.found(rep.target);
       return;
     }
+    // A reply is a path just proven, fresher than a route learned from old floods: it replaces it.
+    this.host.learnRoute(rep.target, from);
     const back = this.host.nextHop(rep.origin);
     if (back === undefined || back === from) {
       this.host.drop(ErrorCode.NO_ROUTE, `route reply for ${rep.origin.slice(0, 12)} lost its way back`);

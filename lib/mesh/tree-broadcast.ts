@@ -23,8 +23,11 @@ interface Missing {
   timer: NodeJS.Timeout;
 }
 
-/** A lazy link's announcement must beat the tree path by this many hops to re-graft. */
-const OPTIMIZE_THRESHOLD = 2;
+/**
+ * A lazy link's announcement must beat the tree path by this many hops to re-graft. One (any
+ * strictly shorter path) keeps trees at flood depth; equal paths never swap, so trees do not flap.
+ */
+const OPTIMIZE_THRESHOLD = 1;
 /** Most neighbours remembered as having announced one missing message. */
 const MAX_ANNOUNCERS = 8;
 
@@ -32,13 +35,14 @@ const MAX_ANNOUNCERS = 8;
  * Plumtree's eager/lazy push, with one spanning tree per sender.
  *
  * @remarks
- * A link starts eager for every sender. A payload that arrives a second time from a neighbour
+ * A link starts eager for senders not heard from yet (and lazy for the others, see
+ * {@link TreeBroadcast.linked}). A payload that arrives a second time from a neighbour
  * makes that link lazy for the message's sender on both sides (PRUNE), so each sender's payloads
  * settle on the tree of first arrivals — a shortest-path tree, hence flood's depth. Lazy links
  * carry only ids (IHAVE, batched once per event-loop turn); a peer that hears of a message it has
  * not received within `graftTimeoutMs` asks an announcer for it (GRAFT), which also makes that
  * link eager again, and tries the next announcer if that fails. When a lazy link announces a
- * message at least two hops shorter than the tree brought it, the peer grafts that link and
+ * message by a shorter path than the tree brought it, the peer grafts that link and
  * prunes its old parent, so trees follow topology changes. Hop-limited messages are not
  * handled here: they are flooded, so `hops: N` still reaches every peer within N hops.
  *
@@ -137,9 +141,14 @@ export class TreeBroadcast {
     for (const origin of origins) (this.lazyFor(origin, true) as Set<string>).add(from.peerId);
   }
 
-  /** A new link starts eager for every sender. */
+  /**
+   * A new link starts lazy for every sender this node already has a tree for: it carries ids,
+   * and becomes a tree link only if it proves shorter or is grafted after a miss. Starting eager
+   * would push a duplicate per sender and reshape settled trees each time a link is added.
+   */
   linked(peerId: string): void {
-    for (const set of this.lazy.values()) set.delete(peerId);
+    if (!this.active) return;
+    for (const set of this.lazy.values()) set.add(peerId);
   }
 
   close(): void {
