@@ -13,7 +13,8 @@ export { withinHops, fromPeer, ofOperation, notFromSelf } from './channel/operat
 export type { MeshStatus } from './mesh/mesh.js';
 export type { MeshStats } from './mesh/mesh-stats.js';
 export type { NeighborInfo } from './mesh/neighbor.js';
-export type { NeighborLimits } from './mesh/options.js';
+export { defaultMeshTuning, type NeighborLimits, type BroadcastMode, type MeshTuning } from './mesh/options.js';
+export type { MaintenanceStats } from './mesh/neighbor-manager.js';
 export type { PropagationFilter, PropagationAction, PropagationMessage, PropagationDecision, MessageOrigin } from './mesh/propagation.js';
 export type { Transport, TransportFactory, TransportComponents, Link, LinkCloseInfo, DialOptions, FrameReceiver } from './transport/transport.js';
 export { MemoryNetwork, memoryTransport, type MemoryFaults, type MemoryTransportOptions } from './transport/memory/index.js';

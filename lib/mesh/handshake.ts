@@ -89,6 +89,9 @@ export async function dialerHandshake(
     link.close(code, f.message);
     throw new HandshakeRefused(code, f.message || 'refused', f.referrals);
   }
+  if (frame.kind === FrameKind.Auth) {
+    throw new PeerChannelError(ErrorCode.AUTH_FAILED, 'peer requires an admission (password or certificate) this node does not have');
+  }
   if (frame.kind !== FrameKind.Welcome) throw new PeerChannelError(ErrorCode.FRAME_UNEXPECTED, `expected welcome, got frame kind ${frame.kind}`);
   const w = frame as Extract<Frame, { kind: 2 }>;
   if (w.version !== PROTOCOL_VERSION) throw new PeerChannelError(ErrorCode.PROTOCOL_VERSION, `peer speaks protocol ${w.version}, not ${PROTOCOL_VERSION}`);
@@ -98,6 +101,10 @@ export async function dialerHandshake(
 /** Acceptor side, first half: awaits and checks a hello. */
 export async function awaitHello(link: Link, mesh: string, limits: FrameLimits, timeoutMs: number, signal?: AbortSignal): Promise<HelloFrame> {
   const frame = await nextFrame(link, limits, timeoutMs, signal);
+  if (frame.kind === FrameKind.Auth) {
+    // The dialer runs an admission (password or certificate) that this node does not have.
+    throw new PeerChannelError(ErrorCode.AUTH_FAILED, 'peer requires an admission (password or certificate) this node does not have');
+  }
   if (frame.kind !== FrameKind.Hello) throw new PeerChannelError(ErrorCode.FRAME_UNEXPECTED, `expected hello, got frame kind ${frame.kind}`);
   const hello = frame as HelloFrame;
   if (hello.version !== PROTOCOL_VERSION) throw new PeerChannelError(ErrorCode.PROTOCOL_VERSION, `peer speaks protocol ${hello.version}, not ${PROTOCOL_VERSION}`);

@@ -323,7 +323,6 @@ export class Mesh implements MeshCore {
       existing.link.close(ErrorCode.DUPLICATE_LINK, 'replaced by a preferred link');
     }
     this.neighborMap.set(neighbor.peerId, neighbor);
-    neighbor.link.setReceiver((data) => this.onFrame(neighbor, data));
     void neighbor.link.closed.then((info) => {
       if (this.neighborMap.get(neighbor.peerId) === neighbor) {
         this.neighborMap.delete(neighbor.peerId);
@@ -337,6 +336,9 @@ export class Mesh implements MeshCore {
     this.manager.added(neighbor);
     this.discovery.found(neighbor.peerId);
     this.neighborsChanged();
+    // Frames buffered since the handshake are delivered only now, after status$ and neighbors$
+    // have reported the new neighbour.
+    neighbor.link.setReceiver((data) => this.onFrame(neighbor, data));
     return neighbor;
   }
 

@@ -1,3 +1,4 @@
+import { isUnpinnedPeer } from '../resolver/static/static-resolver.js';
 import type { FrameLimits, PeerRef } from '../codec/index.js';
 import { ErrorCode, type PeerChannelError, toPeerChannelError } from '../errors/index.js';
 import type { ResolvedPeer } from '../resolver/resolver.js';
@@ -301,7 +302,8 @@ export class NeighborManager {
       for (const address of peer.addresses) {
         if (this.mesh.closed || this.mesh.neighbors.has(peer.peerId)) return;
         try {
-          await this.mesh.connect(address, { expectedPeerId: peer.peerId });
+          // A static entry known only by address has a placeholder id: dial it unpinned.
+          await this.mesh.connect(address, { expectedPeerId: isUnpinnedPeer(peer) ? undefined : peer.peerId });
           return;
         } catch (error) {
           const e = toPeerChannelError(error);

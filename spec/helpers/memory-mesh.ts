@@ -13,7 +13,8 @@ export class MemoryMesh {
   async add(count: number, options: PeerNodeOptions = {}, mesh = 'net.p2p://test'): Promise<PeerNode[]> {
     const made = await Promise.all(
       Array.from({ length: count }, () =>
-        PeerNode.open(mesh, { transport: memoryTransport(this.net), resolver: null, ...options }),
+        // Hand-made topologies stay as built: no top-up, prune or exploring unless a spec asks.
+        PeerNode.open(mesh, { transport: memoryTransport(this.net), resolver: null, ...options, neighbors: { min: 0, ideal: 0, max: 32, ...options.neighbors } }),
       ),
     );
     this.nodes.push(...made);

@@ -43,6 +43,17 @@ describe('secured meshes over TLS WebSockets: rejections are coded on both sides
     expect(gotA).toHaveLength(0);
   });
 
+  it.each([
+    ['a password against none', { password: 'p' }, {}],
+    ['no password against a password', {}, { password: 'p' }],
+  ] as const)('%s: refused with PC_ERR_AUTH_FAILED on both sides', async (_name, dialer, acceptor) => {
+    const a = await node(acceptor);
+    const b = await node(dialer);
+    const refusedAtA = nextError(a, ErrorCode.AUTH_FAILED);
+    await expect(b.connect(a.addresses[0] as string, a.peerId)).rejects.toMatchObject({ code: ErrorCode.AUTH_FAILED });
+    expect((await refusedAtA).code).toBe(ErrorCode.AUTH_FAILED);
+  });
+
   it('the right password admits, and calls flow', async () => {
     const a = await node({ password: 'correct horse' });
     const b = await node({ password: 'correct horse' });
