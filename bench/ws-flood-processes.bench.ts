@@ -27,6 +27,15 @@ class Peer {
     this.child.stdin!.write(`${JSON.stringify(cmd)}\n`);
     return this.next();
   }
+  /** Asks the peer to leave and resolves when its process has exited. */
+  quit(): Promise<void> {
+    const exited = new Promise<void>((resolve) => {
+      if (this.child.exitCode !== null) resolve();
+      else this.child.once('exit', () => resolve());
+    });
+    this.child.stdin!.write(`${JSON.stringify({ quit: true })}\n`);
+    return exited;
+  }
   kill(): void {
     this.child.kill();
   }
@@ -56,7 +65,7 @@ export async function run(): Promise<void> {
     await new Promise((r) => setTimeout(r, 500));
     const reports = await Promise.all(peers.map((p) => p.ask({ report: true })));
     console.log(`TLS WebSockets, 10 peers, 10 processes: latency at 1000 msg/s: ${latencyLine(reports.flatMap((r) => r.latencies as number[]))}`);
-    await Promise.all(peers.map((p) => p.ask({ quit: true }).catch(() => undefined)));
+    await Promise.all(peers.map((p) => p.quit()));
   } finally {
     peers.forEach((p) => p.kill());
   }
