@@ -1,9 +1,10 @@
-import { type CallBody, FrameKind, type FloodFrame, MAX_TRAVELLED, decodeBody, encodeBody, encodeFrame } from '../codec/index.js';
+import { type CallBody, FrameKind, type FloodFrame, MAX_TRAVELLED, encodeFrame } from '../codec/index.js';
 import { ErrorCode, PeerChannelError, toPeerChannelError } from '../errors/index.js';
 import type { DeliveredMessage } from './delivered-message.js';
 import type { MeshCore } from './mesh-core.js';
 import type { Neighbor } from './neighbor.js';
 import { type PropagationAction, type PropagationMessage, deliversLocally, forwards } from './propagation.js';
+import { decodeIncoming, encodeOutgoing } from './message-intake.js';
 import { idHex, idKey } from './seen-cache.js';
 import type { TreeBroadcast } from './tree-broadcast.js';
 
@@ -32,12 +33,7 @@ export class Flooder {
   /** Floods a call from this node. `hops` undefined = unlimited; 0 = deliver locally only. */
   send(body: CallBody, hops: number | undefined): void {
     const core = this.core;
-    const bytes = encodeBody(body);
-    if (bytes.length > core.limits.maxFrameBytes - 600) {
-      throw new PeerChannelError(ErrorCode.FRAME_TOO_LARGE, `message of ${bytes.length} bytes exceeds the frame bound ${core.limits.maxFrameBytes}`);
-    }
-    core.seen.add(idKey(body.id));
-    core.stats.sent += 1;
+    const bytes = encodeOutgoing(core, body);
     const remaining = hops ?? null;
     const action = this.filter(body, 0, remaining, 'local');
     let relayedTo = 0;
@@ -61,14 +57,8 @@ export class Flooder {
   /** Handles a flood frame from a neighbour. */
   receive(from: Neighbor, frame: FloodFrame): void {
     const core = this.core;
-    from.received += 1;
-    let body;
-    try {
-      body = decodeBody(frame.body, core.limits);
-    } catch (error) {
-      core.violation(from, toPeerChannelError(error, ErrorCode.FRAME_SHAPE));
-      return;
-    }
+    const body = decodeIncoming(core, from, frame.body);
+    if (body === undefined) return;
     if (body.type !== 'call' || body.target !== null) {
       core.violation(from, new PeerChannelError(ErrorCode.FRAME_SHAPE, 'a flood must carry an untargeted call'));
       return;

@@ -1,8 +1,9 @@
-import { type DirectFrame, FrameKind, MAX_TRAVELLED, type MessageBody, decodeBody, encodeBody, encodeFrame } from '../codec/index.js';
-import { ErrorCode, PeerChannelError, toPeerChannelError } from '../errors/index.js';
+import { type DirectFrame, FrameKind, MAX_TRAVELLED, type MessageBody, encodeFrame } from '../codec/index.js';
+import { ErrorCode, PeerChannelError } from '../errors/index.js';
 import type { MeshCore } from './mesh-core.js';
 import type { Neighbor } from './neighbor.js';
 import type { RouteDiscovery } from './route-discovery.js';
+import { decodeIncoming, encodeOutgoing } from './message-intake.js';
 import { idHex, idKey } from './seen-cache.js';
 
 /**
@@ -27,12 +28,7 @@ export class Router {
   /** Sends a directed message from this node. */
   send(body: MessageBody & { target: string }): void {
     const core = this.core;
-    const bytes = encodeBody(body);
-    if (bytes.length > core.limits.maxFrameBytes - 600) {
-      throw new PeerChannelError(ErrorCode.FRAME_TOO_LARGE, `message of ${bytes.length} bytes exceeds the frame bound ${core.limits.maxFrameBytes}`);
-    }
-    core.seen.add(idKey(body.id));
-    core.stats.sent += 1;
+    const bytes = encodeOutgoing(core, body);
     if (body.target === core.localPeerId) {
       queueMicrotask(() => core.deliver({ body, kind: 'direct', hops: 0, remainingHops: 0, via: undefined }));
       return;
@@ -45,14 +41,8 @@ export class Router {
   /** Handles a directed frame from a neighbour. */
   receive(from: Neighbor, frame: DirectFrame): void {
     const core = this.core;
-    from.received += 1;
-    let body;
-    try {
-      body = decodeBody(frame.body, core.limits);
-    } catch (error) {
-      core.violation(from, toPeerChannelError(error, ErrorCode.FRAME_SHAPE));
-      return;
-    }
+    const body = decodeIncoming(core, from, frame.body);
+    if (body === undefined) return;
     const target = body.target;
     if (target === null) {
       core.violation(from, new PeerChannelError(ErrorCode.FRAME_SHAPE, 'a directed message must name its target'));

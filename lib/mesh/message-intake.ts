@@ -1,0 +1,38 @@
+import { MAX_SIGNATURE_BYTES, type MessageBody, decodeBody, encodeBody } from '../codec/index.js';
+import { ErrorCode, PeerChannelError, toPeerChannelError } from '../errors/index.js';
+import type { MeshCore } from './mesh-core.js';
+import type { Neighbor } from './neighbor.js';
+import { idKey } from './seen-cache.js';
+
+/** Room a flood or directed frame needs around its body: tag, hop fields, the signature blob. */
+const FRAME_OVERHEAD_BYTES = MAX_SIGNATURE_BYTES + 64;
+
+/**
+ * Encodes a message this node originates: checks it fits a frame (misuse otherwise), records
+ * its id as seen and counts it as sent.
+ *
+ * @throws PeerChannelError `PC_ERR_FRAME_TOO_LARGE`.
+ */
+export function encodeOutgoing(core: MeshCore, body: MessageBody): Uint8Array {
+  const bytes = encodeBody(body);
+  if (bytes.length > core.limits.maxFrameBytes - FRAME_OVERHEAD_BYTES) {
+    throw new PeerChannelError(ErrorCode.FRAME_TOO_LARGE, `message of ${bytes.length} bytes exceeds the frame bound ${core.limits.maxFrameBytes}`);
+  }
+  core.seen.add(idKey(body.id));
+  core.stats.sent += 1;
+  return bytes;
+}
+
+/**
+ * Decodes the body of a message a neighbour sent, counting it on the link; a malformed body is
+ * a protocol violation that closes the link (a well-behaved relay never forwards one).
+ */
+export function decodeIncoming(core: MeshCore, from: Neighbor, bytes: Uint8Array): MessageBody | undefined {
+  from.received += 1;
+  try {
+    return decodeBody(bytes, core.limits);
+  } catch (error) {
+    core.violation(from, toPeerChannelError(error, ErrorCode.FRAME_SHAPE));
+    return undefined;
+  }
+}
