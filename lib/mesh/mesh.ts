@@ -4,6 +4,7 @@ import { ErrorCode, PeerChannelError, toPeerChannelError } from '../errors/index
 import type { Link } from '../transport/transport.js';
 import type { DeliveredMessage } from './delivered-message.js';
 import { Flooder } from './flooder.js';
+import { LinkGuard } from './link-guard.js';
 import { HandshakeRefused, awaitHello, dialerHandshake, failLink, refuse, welcome } from './handshake.js';
 import type { MeshCore } from './mesh-core.js';
 import { MeshFrameKind } from './mesh-frames.js';
@@ -46,6 +47,7 @@ export class Mesh implements MeshCore {
   private readonly neighborMap = new Map<string, Neighbor>();
   private readonly routes = new RouteTable(10_000);
   private readonly flooder: Flooder;
+  private readonly guard: LinkGuard;
   private readonly router: Router;
   private readonly tree: TreeBroadcast;
   private readonly discovery: RouteDiscovery;
@@ -72,6 +74,7 @@ export class Mesh implements MeshCore {
   readonly errors$: Observable<PeerChannelError> = this.errors.asObservable();
 
   constructor(private readonly options: MeshOptions) {
+    this.guard = new LinkGuard(options);
     this.localPeerId = options.identity.peerId;
     this.limits = options.limits;
     this.filter = options.filter;
@@ -220,13 +223,7 @@ export class Mesh implements MeshCore {
     }
     this.pending.add(link);
     try {
-      const remote = link.remotePeerId;
-      if (this.options.requireAuthenticatedLinks && remote === undefined) {
-        throw new PeerChannelError(ErrorCode.SECURITY_MODE_MISMATCH, 'this mesh requires transport-authenticated links');
-      }
-      if (this.options.admission) {
-        await this.options.admission.admit(link, { role: 'dialer', mesh: this.options.mesh, localPeerId: this.localPeerId, remotePeerId: remote, identity: this.options.identity, signal });
-      }
+      await this.guard.admit(link, 'dialer', signal);
       const result = await dialerHandshake(
         link,
         { peerId: this.localPeerId, mesh: this.options.mesh, addresses: this.options.transport.addresses, ext: this.options.helloExt ?? {} },
@@ -234,16 +231,12 @@ export class Mesh implements MeshCore {
         this.options.handshakeTimeoutMs,
         signal,
       );
-      if ((remote !== undefined && result.peerId !== remote) || (options.expectedPeerId !== undefined && result.peerId !== options.expectedPeerId)) {
-        throw new PeerChannelError(ErrorCode.PEER_ID_MISMATCH, `peer at ${address} claims ${result.peerId.slice(0, 12)}, not the authenticated id`);
-      }
-      if (result.peerId === this.localPeerId) throw new PeerChannelError(ErrorCode.SELF_CONNECTION, 'dialled myself');
+      this.guard.checkClaim(link, result.peerId, result.ext, options.expectedPeerId);
       if (this.neighborMap.size >= this.options.neighbors.max && !this.neighborMap.has(result.peerId)) {
         // Links accepted while this dial was in flight filled the set: keep the maximum a maximum.
         link.send(encodeFrame({ kind: FrameKind.Disconnect, code: ErrorCode.BUSY, message: 'at the maximum', referrals: this.referralList(result.peerId) }));
         throw new PeerChannelError(ErrorCode.BUSY, `reached the maximum of ${this.options.neighbors.max} neighbours while dialling`);
       }
-      this.options.checkHelloExt?.(result.ext);
       const neighbor = this.register(new Neighbor(result.peerId, link, result.addresses));
       if (neighbor === undefined) throw new PeerChannelError(ErrorCode.DUPLICATE_LINK, `already linked to ${result.peerId.slice(0, 12)}`);
       return neighborInfo(neighbor);
@@ -262,20 +255,10 @@ export class Mesh implements MeshCore {
     }
     this.pending.add(link);
     try {
-      const remote = link.remotePeerId;
-      if (this.options.requireAuthenticatedLinks && remote === undefined) {
-        throw new PeerChannelError(ErrorCode.SECURITY_MODE_MISMATCH, 'this mesh requires transport-authenticated links');
-      }
       const signal = this.abort.signal;
-      if (this.options.admission) {
-        await this.options.admission.admit(link, { role: 'acceptor', mesh: this.options.mesh, localPeerId: this.localPeerId, remotePeerId: remote, identity: this.options.identity, signal });
-      }
+      await this.guard.admit(link, 'acceptor', signal);
       const hello = await awaitHello(link, this.options.mesh, this.limits, this.options.handshakeTimeoutMs, signal);
-      if (remote !== undefined && hello.peerId !== remote) {
-        throw new PeerChannelError(ErrorCode.PEER_ID_MISMATCH, `hello claims ${hello.peerId.slice(0, 12)} but the link authenticated ${remote.slice(0, 12)}`);
-      }
-      if (hello.peerId === this.localPeerId) throw new PeerChannelError(ErrorCode.SELF_CONNECTION, 'a peer with my own id dialled me');
-      this.options.checkHelloExt?.(hello.ext);
+      this.guard.checkClaim(link, hello.peerId, hello.ext);
       if (this.neighborMap.size >= this.options.neighbors.max && !this.neighborMap.has(hello.peerId)) {
         this.manager.heardOf({ peerId: hello.peerId, addresses: hello.addresses.slice(0, this.limits.maxAddresses) });
         refuse(link, ErrorCode.BUSY, `at the maximum of ${this.options.neighbors.max} neighbours`, this.referralList(hello.peerId));
