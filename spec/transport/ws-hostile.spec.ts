@@ -2,13 +2,14 @@ import { once } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
 import { firstValueFrom, take, timeout } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket, type ClientOptions } from 'ws';
 import { ErrorCode } from '../../lib/errors/index.js';
 import { certificateFor } from '../../lib/identity/certificate.js';
 import { PeerIdentity } from '../../lib/identity/peer-identity.js';
-import { BATCH_TAG_V1, encodeBatch, webSocketTransport, type WebSocketTransport, type WebSocketTransportOptions } from '../../lib/transport/ws/index.js';
+import { BATCH_TAG_V1, encodeBatch, type WebSocketTransport, type WebSocketTransportOptions } from '../../lib/transport/ws/index.js';
 import type { Link, LinkCloseInfo } from '../../lib/transport/transport.js';
+import { useWsFixture } from '../helpers/ws-fixture.js';
 
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -21,16 +22,7 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 const container = (...frames: Uint8Array[]) => encodeBatch(frames, 0, frames.length, 1 << 24).data;
 
 describe('ws transport against hostile and broken peers', () => {
-  const cleanup: (() => unknown)[] = [];
-  afterEach(async () => {
-    for (const step of cleanup.splice(0).reverse()) await step();
-  });
-
-  function transport(options: WebSocketTransportOptions = {}, identity = PeerIdentity.generate()): WebSocketTransport {
-    const t = webSocketTransport(options)({ identity }) as WebSocketTransport;
-    cleanup.push(() => t.close());
-    return t;
-  }
+  const { cleanup, transport } = useWsFixture();
 
   /** A listening transport plus one healthy link into it from another transport. */
   async function server(options: WebSocketTransportOptions = {}) {

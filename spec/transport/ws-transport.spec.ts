@@ -2,14 +2,15 @@ import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import { firstValueFrom, take, timeout } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { ErrorCode, PeerChannelError } from '../../lib/errors/index.js';
 import { certificateFor } from '../../lib/identity/certificate.js';
 import { PeerIdentity } from '../../lib/identity/peer-identity.js';
-import { webSocketTransport, type WebSocketTransport, type WebSocketTransportOptions } from '../../lib/transport/ws/index.js';
+import { webSocketTransport, type WebSocketTransportOptions } from '../../lib/transport/ws/index.js';
 import type { Link } from '../../lib/transport/transport.js';
 import { transportCompliance } from '../compliance/transport-compliance.js';
+import { useWsFixture } from '../helpers/ws-fixture.js';
 
 async function deadPort(host = '127.0.0.1'): Promise<number> {
   const server = createServer();
@@ -43,16 +44,7 @@ const hasIpv6Loopback = await new Promise<boolean>((resolve) => {
 });
 
 describe('ws transport', () => {
-  const cleanup: (() => unknown)[] = [];
-  afterEach(async () => {
-    for (const step of cleanup.splice(0).reverse()) await step();
-  });
-
-  function transport(options: WebSocketTransportOptions = {}, identity = PeerIdentity.generate()): WebSocketTransport {
-    const t = webSocketTransport(options)({ identity }) as WebSocketTransport;
-    cleanup.push(() => t.close());
-    return t;
-  }
+  const { cleanup, transport } = useWsFixture();
 
   async function linked(options: WebSocketTransportOptions = {}) {
     const ida = PeerIdentity.generate();
