@@ -244,10 +244,21 @@ export class MeshSim {
     }
   }
 
-  /** Sends one directed message and waits for its delivery; returns the frames it cost. */
-  async direct(from: SimPeer, to: SimPeer, timeoutMs = 5_000): Promise<{ delivered: boolean; frames: number; hops: number }> {
+  /**
+   * Sends one directed message and waits for its delivery. `frames` is every payload and routing
+   * frame the whole mesh sent meanwhile (background work included); `payloadFrames` counts only
+   * this message's own copies (its first send plus each relay, from the peers' decisions).
+   */
+  async direct(from: SimPeer, to: SimPeer, timeoutMs = 5_000): Promise<{ delivered: boolean; frames: number; payloadFrames: number; hops: number }> {
     const body: CallBody = { type: 'call', id: randomBytes(16), origin: from.id, target: to.id, contract: 'sim', operation: 'post', args: [], wantsReply: false };
+    const idHex = Buffer.from(body.id).toString('hex');
     const before = this.framesSpent();
+    let relays = 0;
+    const subscriptions = this.peers
+      .filter((p) => p.alive)
+      .map((p) => p.mesh.decisions$.subscribe((d) => {
+        if (d.id === idHex) relays += d.relayedTo;
+      }));
     let hops = -1;
     const prev = to.mesh.onDeliver;
     to.mesh.onDeliver = (m) => {
@@ -260,9 +271,10 @@ export class MeshSim {
       while (hops < 0 && Date.now() < deadline) await sleep(2);
       // Late route replies still count.
       await sleep(20);
-      return { delivered: hops >= 0, frames: this.framesSpent() - before, hops };
+      return { delivered: hops >= 0, frames: this.framesSpent() - before, payloadFrames: 1 + relays, hops };
     } finally {
       to.mesh.onDeliver = prev;
+      subscriptions.forEach((sub) => sub.unsubscribe());
     }
   }
 

@@ -105,7 +105,9 @@ describe(`${PEERS} peers joining through a resolver`, () => {
       const warm = await s.direct(from, to);
       expect(cold.delivered, `cold ${JSON.stringify(cold)}`).toBe(true);
       expect(warm.delivered, `warm ${JSON.stringify(warm)}`).toBe(true);
-      expect(warm.frames).toBe(warm.hops);
+      // With the route known, the message's own copies are exactly its path (background
+      // maintenance may send other frames meanwhile, so count this message's copies only).
+      expect(warm.payloadFrames).toBe(warm.hops);
       expect(cold.frames).toBeLessThan(flood.receipts + 2 * PEERS);
     }
   }, 60_000);
