@@ -37,12 +37,9 @@ export class MemoryMesh {
   }
 }
 
-const current = new WeakMap<PeerNode, string[]>();
-
 /** Peer ids of a node's neighbours right now. */
 export function neighborIds(node: PeerNode): string[] {
   let ids: string[] = [];
   node.neighbors$.subscribe((set) => (ids = set.map((n) => n.peerId))).unsubscribe();
-  current.set(node, ids);
   return ids;
 }
