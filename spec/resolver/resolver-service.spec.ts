@@ -1,4 +1,3 @@
-import { firstValueFrom, take, timeout } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { encodeExtensionFrame, pack } from '../../lib/codec/index.js';
 import { ErrorCode } from '../../lib/errors/index.js';

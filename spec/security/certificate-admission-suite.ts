@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { webcrypto } from 'node:crypto';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FrameKind, decodeFrame, encodeFrame } from '../../lib/codec/index.js';
 import { ErrorCode } from '../../lib/errors/index.js';
 import { PeerIdentity } from '../../lib/identity/peer-identity.js';
@@ -9,23 +9,14 @@ import type { Admission } from '../../lib/security/admission.js';
 import { CERTIFICATE_ADMISSION_PROTOCOL, certificateAdmission } from '../../lib/security/certificate-admission.js';
 import { issueMembershipCertificate } from '../../lib/security/membership-certificate.js';
 import { passwordAdmission } from '../../lib/security/password-admission.js';
-import { type LinkPair, type LinkPairFactory, contextFor, nextFrame, tapLink } from './fixtures.js';
+import { type LinkPair, type LinkPairFactory, contextFor, usePairs, nextFrame, tapLink } from './fixtures.js';
 
 const HOUR = 3_600_000;
 
 /** Certificate admission behaviour every transport must show. */
 export function certificateAdmissionSuite(name: string, makePairs: () => LinkPairFactory): void {
   describe(`certificate admission over ${name}`, () => {
-    const pairs = makePairs();
-    const open: LinkPair[] = [];
-    const pair = async (ids?: Parameters<LinkPairFactory>[0]): Promise<LinkPair> => {
-      const p = await pairs(ids);
-      open.push(p);
-      return p;
-    };
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((p) => p.close()));
-    });
+    const pair = usePairs(makePairs);
 
     const owner = PeerIdentity.generate();
     const stranger = PeerIdentity.generate();

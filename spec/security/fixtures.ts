@@ -1,4 +1,5 @@
 import { firstValueFrom, take, timeout } from 'rxjs';
+import { afterEach } from 'vitest';
 import { PeerIdentity } from '../../lib/identity/peer-identity.js';
 import type { AdmissionContext } from '../../lib/security/admission.js';
 import { MemoryNetwork, memoryTransport } from '../../lib/transport/memory/index.js';
@@ -97,4 +98,18 @@ export function nextFrame(link: Link): Promise<Uint8Array> {
       resolve(frame);
     });
   });
+}
+
+/** Link pairs for one suite: each is closed after every test, even when the test fails. */
+export function usePairs(makePairs: () => LinkPairFactory): (ids?: Parameters<LinkPairFactory>[0]) => Promise<LinkPair> {
+  const pairs = makePairs();
+  const open: LinkPair[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((p) => p.close()));
+  });
+  return async (ids) => {
+    const p = await pairs(ids);
+    open.push(p);
+    return p;
+  };
 }

@@ -1,10 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { FrameKind, decodeFrame, encodeFrame, pack } from '../../lib/codec/index.js';
 import { ErrorCode } from '../../lib/errors/index.js';
 import type { Admission } from '../../lib/security/admission.js';
 import { PASSWORD_ADMISSION_PROTOCOL, passwordAdmission } from '../../lib/security/password-admission.js';
-import { type LinkPair, type LinkPairFactory, contextFor, nextFrame, tapLink } from './fixtures.js';
+import { type LinkPair, type LinkPairFactory, contextFor, usePairs, nextFrame, tapLink } from './fixtures.js';
 
 /**
  * Password admission behaviour every transport must show; run by the memory spec and, over TLS,
@@ -12,16 +12,7 @@ import { type LinkPair, type LinkPairFactory, contextFor, nextFrame, tapLink } f
  */
 export function passwordAdmissionSuite(name: string, makePairs: () => LinkPairFactory): void {
   describe(`password admission over ${name}`, () => {
-    const pairs = makePairs();
-    const open: LinkPair[] = [];
-    const pair = async (ids?: Parameters<LinkPairFactory>[0]): Promise<LinkPair> => {
-      const p = await pairs(ids);
-      open.push(p);
-      return p;
-    };
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((p) => p.close()));
-    });
+    const pair = usePairs(makePairs);
 
     const both = (p: LinkPair, a: Admission, b: Admission, mesh = 'lobby') =>
       Promise.allSettled([a.admit(p.dialer, contextFor(p, 'dialer', { mesh })), b.admit(p.acceptor, contextFor(p, 'acceptor'))]);

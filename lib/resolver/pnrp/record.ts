@@ -40,16 +40,10 @@ export interface PnrpRecord {
 }
 
 /** The fields a publisher chooses; the rest (key, signature) come from its identity. */
-export interface PnrpRecordFields {
-  readonly cloud: string;
-  readonly name: string;
-  readonly serviceLocation: string;
-  readonly endpoint: PnrpEndpoint;
-  readonly version: number;
-  readonly expiresAt: number;
+export type PnrpRecordFields = Omit<PnrpRecord, 'payload' | 'publicKey' | 'withdrawn' | 'signature'> & {
   readonly payload?: Uint8Array;
   readonly withdrawn?: boolean;
-}
+};
 
 /** A record that passed {@link verifyRecord}, with the ids derived from it. */
 export interface VerifiedRecord {
