@@ -57,6 +57,14 @@ export const ErrorCode = {
   /** A link closed by neighbour maintenance because it brought the fewest new messages. */
   NOT_USEFUL: 'PC_ERR_NOT_USEFUL',
 
+  // per-peer connection and rate bounds (docs/security.md, "Connection and rate bounds")
+  /** A link's send queue holds more than `maxPendingSendBytes` bytes. */
+  LINK_QUEUE_BYTES: 'PC_ERR_LINK_QUEUE_BYTES',
+  /** The other side sent pings faster than `maxPingBurst` / `maxPingsPerSecond` allow. */
+  PING_FLOOD: 'PC_ERR_PING_FLOOD',
+  /** A neighbour sent messages or frames faster than the mesh's per-neighbour rate bounds allow. */
+  RATE_LIMITED: 'PC_ERR_RATE_LIMITED',
+
   // security
   PEER_ID_MISMATCH: 'PC_ERR_PEER_ID_MISMATCH',
   AUTH_FAILED: 'PC_ERR_AUTH_FAILED',

@@ -59,7 +59,7 @@ describe('ws transport against hostile and broken peers', () => {
     return { ws, link, closed };
   }
 
-  it('drops a TCP client that sends nothing, and a TLS client that never upgrades, within the bound', async () => {
+  it('drops a TCP client that sends nothing, and a TLS client that never upgrades, within the bound, counting each once for its cause', async () => {
     const { b, addr, good, goodInbound } = await server({ handshakeTimeoutMs: 250 });
     const port = Number(new URL(addr).port);
     const tcp = net.connect(port, '127.0.0.1');
@@ -70,8 +70,20 @@ describe('ws transport against hostile and broken peers', () => {
     cleanup.push(() => tlsOnly.destroy());
     await within(once(tlsOnly, 'secureConnect'), 5000, 'tls handshake');
     await within(Promise.all([once(tcp, 'close'), once(tlsOnly, 'close')]), 5000, 'server drops idle clients');
-    expect(b.stats.handshakeTimeouts).toBe(2);
+    // The teardown of a connection cut for a timeout raises TLS and HTTP errors: not counted again.
+    expect(b.stats).toEqual({ tlsTimeouts: 1, handshakeTimeouts: 1, pendingEvicted: 0, tlsFailures: 0, httpErrors: 0, notUpgrades: 0, refusedNoCertificate: 0 });
     await stillWorks(good, goodInbound);
+  });
+
+  it('counts a client that sends plain text instead of TLS as one TLS failure, not also an HTTP error', async () => {
+    const { b, addr } = await server();
+    const plain = net.connect(Number(new URL(addr).port), '127.0.0.1');
+    plain.on('error', () => undefined);
+    cleanup.push(() => plain.destroy());
+    await within(once(plain, 'connect'), 5000, 'tcp connect');
+    plain.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await within(once(plain, 'close'), 5000, 'the listener drops it');
+    expect(b.stats).toEqual({ tlsTimeouts: 0, handshakeTimeouts: 0, pendingEvicted: 0, tlsFailures: 1, httpErrors: 0, notUpgrades: 0, refusedNoCertificate: 0 });
   });
 
   it('drops a TLS client speaking TLS 1.2', async () => {

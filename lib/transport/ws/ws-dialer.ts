@@ -92,6 +92,8 @@ export function dialWebSocket(
   const wsOptions: ClientOptions & ClientRequestArgs & { closeTimeout: number } = {
     perMessageDeflate: false,
     maxPayload: options.maxBatchBytes,
+    // WsLink answers pings itself, within a bound that ends a flood with PC_ERR_PING_FLOOD.
+    autoPong: false,
     // In ws 8.23 but not yet in @types/ws.
     closeTimeout: options.closeTimeoutMs,
     followRedirects: false,

@@ -2,6 +2,7 @@ import type { TLSSocket } from 'node:tls';
 import type { RawData, WebSocket } from 'ws';
 import { ErrorCode, PeerChannelError, toPeerChannelError } from '../../errors/index.js';
 import { localId } from '../../internal/ids.js';
+import { TokenBucket } from '../../internal/token-bucket.js';
 import type { FrameReceiver, Link, LinkCloseInfo } from '../transport.js';
 import { decodeBatch, encodeBatch } from './batch-container.js';
 import { codeForWsError, decodeClose, encodeClose } from './close-reason.js';
@@ -22,6 +23,10 @@ export class WsLink implements Link {
   private buffered: Uint8Array[] = [];
   private outbox: Uint8Array[] = [];
   private outHead = 0;
+  /** Bytes of the frames in `outbox` from `outHead` on. */
+  private outBytes = 0;
+  /** Pings the other side may still send (ws's auto-pong is off: this link answers them). */
+  private readonly pings: TokenBucket;
   private flushScheduled = false;
   private waitingForDrain = false;
   private open = true;
@@ -45,8 +50,10 @@ export class WsLink implements Link {
     private readonly onGone: (link: WsLink) => void,
   ) {
     ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(data, isBinary));
+    // The other side pings once per its keepalive interval; with the same options, allow twice that.
+    this.pings = new TokenBucket(Math.max(options.maxPingsPerSecond, 2000 / options.keepaliveMs), options.maxPingBurst);
     ws.on('pong', () => (this.heard = true));
-    ws.on('ping', () => (this.heard = true));
+    ws.on('ping', (data: Buffer) => this.onPing(data));
     ws.on('error', (error: Error & { code?: string }) => this.onError(error));
     ws.on('close', (code: number, reason: Buffer) => this.onClose(code, reason));
   }
@@ -59,6 +66,11 @@ export class WsLink implements Link {
     return this.outbox.length - this.outHead;
   }
 
+  /** Bytes of the frames counted by {@link WsLink.pendingSends}. */
+  get pendingSendBytes(): number {
+    return this.outBytes;
+  }
+
   send(frame: Uint8Array): void {
     if (!this.open) throw new PeerChannelError(ErrorCode.LINK_CLOSED, 'link is closed');
     if (!(frame instanceof Uint8Array)) throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, 'a frame is a Uint8Array');
@@ -69,7 +81,12 @@ export class WsLink implements Link {
       this.close(ErrorCode.LINK_QUEUE_FULL, 'send queue full');
       throw new PeerChannelError(ErrorCode.LINK_QUEUE_FULL, `more than ${this.options.maxPendingSends} frames pending`);
     }
+    if (this.outBytes + frame.byteLength > this.options.maxPendingSendBytes) {
+      this.close(ErrorCode.LINK_QUEUE_BYTES, 'send queue bytes full');
+      throw new PeerChannelError(ErrorCode.LINK_QUEUE_BYTES, `more than ${this.options.maxPendingSendBytes} bytes pending`);
+    }
     this.outbox.push(frame);
+    this.outBytes += frame.byteLength;
     if (!this.flushScheduled && !this.waitingForDrain) {
       this.flushScheduled = true;
       setImmediate(this.flush);
@@ -135,11 +152,13 @@ export class WsLink implements Link {
         return;
       }
       const { data, count } = encodeBatch(this.outbox, this.outHead, this.outbox.length, max);
+      for (let i = this.outHead; i < this.outHead + count; i++) this.outBytes -= (this.outbox[i] as Uint8Array).byteLength;
       this.outHead += count;
       this.ws.send(data, { binary: true });
     }
     this.outbox = [];
     this.outHead = 0;
+    this.outBytes = 0;
   }
 
   private waitForDrain(): void {
@@ -152,6 +171,16 @@ export class WsLink implements Link {
     this.waitingForDrain = false;
     this.flush();
   };
+
+  private onPing(data: Buffer): void {
+    if (!this.open) return;
+    this.heard = true;
+    if (!this.pings.take()) {
+      this.close(ErrorCode.PING_FLOOD, `more than ${this.options.maxPingBurst} pings at over ${this.options.maxPingsPerSecond}/s`);
+      return;
+    }
+    this.ws.pong(data);
+  }
 
   private onMessage(data: RawData, isBinary: boolean): void {
     if (!this.open) return;
@@ -210,6 +239,7 @@ export class WsLink implements Link {
     this.open = false;
     this.outbox = [];
     this.outHead = 0;
+    this.outBytes = 0;
     this.buffered = [];
     this.receiver = undefined;
     this.onGone(this);

@@ -8,12 +8,26 @@ import { ErrorCode, PeerChannelError } from '../../errors/index.js';
 import type { PeerCertificate } from '../../identity/certificate.js';
 import { announcedAddresses, formatWssAddress } from './address.js';
 import { remotePeerIdOf, TLS_VERSION } from './tls-peer.js';
+import { PendingConnections, type TurnAwayCause } from './pending-connections.js';
 import type { ResolvedWsOptions } from './ws-options.js';
 
-/** Counters of connections a listener turned away (each one a deliberate drop). */
+/**
+ * Counters of connections a listener turned away (each one a deliberate drop).
+ *
+ * @remarks
+ * Each connection is counted at most once, under its first cause: a connection this side cut for
+ * a timeout is not counted again for the TLS or HTTP errors its teardown raises.
+ */
 export interface WsListenerStats {
-  /** Connections destroyed because TLS and the upgrade did not finish within `handshakeTimeoutMs`. */
+  /** Connections destroyed because TLS did not finish within `tlsHandshakeTimeoutMs`. */
+  tlsTimeouts: number;
+  /** Connections destroyed because TLS finished but the upgrade did not, within `handshakeTimeoutMs`. */
   handshakeTimeouts: number;
+  /**
+   * Pending connections cut to make room for a newer one, because their address held
+   * `maxPendingPerAddress` or the listener held `maxPendingConnections` pending connections.
+   */
+  pendingEvicted: number;
   /** TLS handshakes that failed (wrong version, garbage, reset). */
   tlsFailures: number;
   /** Malformed HTTP on an established TLS connection. */
@@ -24,6 +38,21 @@ export interface WsListenerStats {
   refusedNoCertificate: number;
 }
 
+/** @internal All-zero {@link WsListenerStats}. */
+export function emptyListenerStats(): WsListenerStats {
+  return { tlsTimeouts: 0, handshakeTimeouts: 0, pendingEvicted: 0, tlsFailures: 0, httpErrors: 0, notUpgrades: 0, refusedNoCertificate: 0 };
+}
+
+const statOf: Record<TurnAwayCause, keyof WsListenerStats> = {
+  tlsTimeout: 'tlsTimeouts',
+  handshakeTimeout: 'handshakeTimeouts',
+  evicted: 'pendingEvicted',
+  tlsFailure: 'tlsFailures',
+  httpError: 'httpErrors',
+  notUpgrade: 'notUpgrades',
+  noCertificate: 'refusedNoCertificate',
+};
+
 /** Hands an accepted, authenticated WebSocket to the transport. */
 export type AcceptLink = (ws: WebSocket, socket: TLSSocket, remotePeerId: string, remoteAddress: string) => void;
 
@@ -31,17 +60,16 @@ export type AcceptLink = (ws: WebSocket, socket: TLSSocket, remotePeerId: string
 export const REFUSAL_HEADER = 'X-PeerChannel-Error';
 
 /**
- * @internal The listening half of the ws transport: HTTPS server, per-connection handshake deadline,
- * client-certificate check before the 101 answer.
+ * @internal The listening half of the ws transport: HTTPS server, bounded pre-handshake connections
+ * ({@link PendingConnections}), client-certificate check before the 101 answer.
  */
 export class WsListener {
-  readonly stats: WsListenerStats = { handshakeTimeouts: 0, tlsFailures: 0, httpErrors: 0, notUpgrades: 0, refusedNoCertificate: 0 };
+  readonly stats: WsListenerStats = emptyListenerStats();
   private readonly server: Server;
   private readonly wss: WebSocketServer;
   /** Every raw TCP connection the server holds, so close() can end them all. */
   private readonly sockets = new Set<Socket>();
-  /** Handshake deadlines by `remoteAddress|remotePort` (the raw and the TLS socket share it). */
-  private readonly deadlines = new Map<string, { readonly timer: NodeJS.Timeout; readonly raw: Socket }>();
+  private readonly pending: PendingConnections;
   private readonly peerIds = new WeakMap<IncomingMessage, string>();
   private stopped = false;
 
@@ -57,21 +85,24 @@ export class WsListener {
       requestCert: true,
       // Self-signed certificates never pass a chain check; identity is checked in verifyClient.
       rejectUnauthorized: false,
-      // The per-connection deadline in track() bounds TLS and upgrade together; this is a backstop.
+      // PendingConnections bounds the TLS phase and TLS plus upgrade; this is a backstop.
       handshakeTimeout: options.handshakeTimeoutMs * 2,
     });
     this.server.maxConnections = options.maxConnections;
+    this.pending = new PendingConnections(options, (cause) => (this.stats[statOf[cause]] += 1));
     const wsOptions: ServerOptions & { closeTimeout: number } = {
       noServer: true,
       clientTracking: false,
       perMessageDeflate: false,
       maxPayload: options.maxBatchBytes,
+      // WsLink answers pings itself, within a bound that ends a flood with PC_ERR_PING_FLOOD.
+      autoPong: false,
       // In ws 8.23 but not yet in @types/ws.
       closeTimeout: options.closeTimeoutMs,
       verifyClient: (info, done) => {
         const peerId = this.stopped ? undefined : remotePeerIdOf(info.req.socket as TLSSocket);
         if (peerId === undefined) {
-          if (!this.stopped) this.stats.refusedNoCertificate += 1;
+          if (!this.stopped) this.pending.failed(info.req.socket, 'noCertificate');
           const code = this.stopped ? ErrorCode.CLOSED : ErrorCode.AUTH_FAILED;
           done(false, this.stopped ? 503 : 401, this.stopped ? 'transport closed' : 'client certificate required', { [REFUSAL_HEADER]: code });
           return;
@@ -82,16 +113,17 @@ export class WsListener {
     };
     this.wss = new WebSocketServer(wsOptions);
     this.server.on('connection', (raw: Socket) => this.track(raw));
+    this.server.on('secureConnection', (socket: TLSSocket) => this.pending.secured(socket));
     this.server.on('tlsClientError', (_error: Error, socket: TLSSocket) => {
-      this.stats.tlsFailures += 1;
+      this.pending.failed(socket, 'tlsFailure');
       socket.destroy();
     });
     this.server.on('clientError', (_error: Error, socket: Duplex) => {
-      this.stats.httpErrors += 1;
+      this.pending.failed(socket as Socket, 'httpError');
       socket.destroy();
     });
-    this.server.on('request', (_req, res) => {
-      this.stats.notUpgrades += 1;
+    this.server.on('request', (req: IncomingMessage, res) => {
+      this.pending.failed(req.socket, 'notUpgrade');
       res.writeHead(426, { connection: 'close', upgrade: 'websocket' }).end();
     });
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket as TLSSocket, head));
@@ -117,7 +149,7 @@ export class WsListener {
   /** Stops accepting and drops every connection still handshaking. */
   stop(): Promise<void> {
     this.stopped = true;
-    for (const key of [...this.deadlines.keys()]) this.expire(key, false);
+    this.pending.destroyAll();
     return new Promise((resolve) => {
       if (!this.server.listening) return resolve();
       this.server.close(() => resolve());
@@ -135,37 +167,15 @@ export class WsListener {
       raw.destroy();
       return;
     }
-    const key = `${raw.remoteAddress}|${raw.remotePort}`;
     this.sockets.add(raw);
-    const deadline = { timer: setTimeout(() => this.expire(key, true), this.options.handshakeTimeoutMs), raw };
-    this.deadlines.set(key, deadline);
-    raw.once('close', () => {
-      this.sockets.delete(raw);
-      if (this.deadlines.get(key) === deadline) {
-        clearTimeout(deadline.timer);
-        this.deadlines.delete(key);
-      }
-    });
-  }
-
-  private expire(key: string, counted: boolean): void {
-    const deadline = this.deadlines.get(key);
-    if (deadline === undefined) return;
-    clearTimeout(deadline.timer);
-    this.deadlines.delete(key);
-    if (counted) this.stats.handshakeTimeouts += 1;
-    deadline.raw.destroy();
+    raw.once('close', () => this.sockets.delete(raw));
+    this.pending.add(raw);
   }
 
   private upgrade(req: IncomingMessage, socket: TLSSocket, head: Buffer): void {
     socket.on('error', () => undefined); // ws attaches its own handler once upgraded; until then, drop
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const key = `${socket.remoteAddress}|${socket.remotePort}`;
-      const deadline = this.deadlines.get(key);
-      if (deadline !== undefined) {
-        clearTimeout(deadline.timer);
-        this.deadlines.delete(key);
-      }
+      this.pending.linked(socket);
       const peerId = this.peerIds.get(req) as string;
       this.accept(ws, socket, peerId, formatWssAddress(socket.remoteAddress ?? 'unknown', socket.remotePort ?? 0));
     });

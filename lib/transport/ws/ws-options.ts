@@ -31,16 +31,48 @@ export interface WebSocketTransportOptions {
   readonly maxBatchBytes?: number;
   /**
    * Time for a connection to finish TLS and the WebSocket upgrade, in ms. On the listening side
-   * the socket is destroyed when it runs out; a dial fails with `PC_ERR_DIAL_FAILED`.
+   * the socket is destroyed when it runs out (counted in `stats.handshakeTimeouts`); a dial fails
+   * with `PC_ERR_DIAL_FAILED`.
    * @defaultValue 10_000
    */
   readonly handshakeTimeoutMs?: number;
+  /**
+   * Listening side: time from TCP accept to a finished TLS handshake, in ms; a connection that
+   * has not finished TLS by then is destroyed (counted in `stats.tlsTimeouts`). A TLS 1.3
+   * handshake is one round trip, so this can be much shorter than `handshakeTimeoutMs`, which
+   * stays the bound of TLS plus upgrade. At most `handshakeTimeoutMs`.
+   * @defaultValue 3_000, or `handshakeTimeoutMs` if that is lower
+   */
+  readonly tlsHandshakeTimeoutMs?: number;
+  /**
+   * Listening side: most connections that have not finished TLS and the upgrade, held at once.
+   * A new connection past it cuts the oldest pending one (`stats.pendingEvicted`), so idle
+   * connections cannot hold the listener; slots up to `maxConnections` stay for links.
+   * At most `maxConnections`.
+   * @defaultValue 256, or `maxConnections` if that is lower
+   */
+  readonly maxPendingConnections?: number;
+  /**
+   * Listening side: most pending (pre-upgrade) connections from one remote IP address. A new
+   * connection from an address at the bound cuts that address's oldest pending connection
+   * (`stats.pendingEvicted`), so one address cannot take the pending slots of the others.
+   * At most `maxPendingConnections`.
+   * @defaultValue 32, or `maxPendingConnections` if that is lower
+   */
+  readonly maxPendingPerAddress?: number;
   /**
    * Most frames queued on one link and not yet handed to the socket. `send` past it throws
    * `PC_ERR_LINK_QUEUE_FULL` and closes the link with that code.
    * @defaultValue 4096
    */
   readonly maxPendingSends?: number;
+  /**
+   * Most bytes of frames queued on one link and not yet handed to the socket (the byte twin of
+   * `maxPendingSends`, which alone would let 4,096 large frames pile up). `send` past it throws
+   * `PC_ERR_LINK_QUEUE_BYTES` and closes the link with that code. At least `maxFrameBytes`.
+   * @defaultValue 16_777_216 (16 MiB), or `maxFrameBytes` if that is higher
+   */
+  readonly maxPendingSendBytes?: number;
   /**
    * Most inbound frames held while a link has no receiver; past it the link closes with
    * `PC_ERR_LINK_QUEUE_FULL`.
@@ -60,6 +92,18 @@ export interface WebSocketTransportOptions {
    * @defaultValue 15_000
    */
   readonly keepaliveMs?: number;
+  /**
+   * Pings the other side may send in a burst; each is answered with a pong. Past the burst and
+   * the refill rate (`maxPingsPerSecond`), the link closes with `PC_ERR_PING_FLOOD` (ws's own
+   * auto-pong limit, which ends the link with an uncoded "connection lost", is off).
+   * @defaultValue 10
+   */
+  readonly maxPingBurst?: number;
+  /**
+   * Pings per second the other side may send on average (this side pings once per `keepaliveMs`).
+   * @defaultValue 1
+   */
+  readonly maxPingsPerSecond?: number;
   /**
    * Time to wait for the other side to answer a close before the socket is destroyed, in ms.
    * @defaultValue 5_000
@@ -82,10 +126,16 @@ export const wsDefaults: ResolvedWsOptions = Object.freeze({
   maxFrameBytes: defaultFrameLimits.maxFrameBytes,
   maxBatchBytes: 262_144,
   handshakeTimeoutMs: 10_000,
+  tlsHandshakeTimeoutMs: 3_000,
+  maxPendingConnections: 256,
+  maxPendingPerAddress: 32,
   maxPendingSends: 4096,
+  maxPendingSendBytes: 16 * 1024 * 1024,
   maxBufferedFrames: 1024,
   sendHighWaterBytes: 1_048_576,
   keepaliveMs: 15_000,
+  maxPingBurst: 10,
+  maxPingsPerSecond: 1,
   closeTimeoutMs: 5_000,
   maxConnections: 1024,
 });
@@ -95,11 +145,25 @@ export const wsDefaults: ResolvedWsOptions = Object.freeze({
  * @throws PeerChannelError `PC_ERR_INVALID_ARGUMENT` for an out-of-range option.
  */
 export function resolveWsOptions(options: WebSocketTransportOptions): ResolvedWsOptions {
-  const o = { ...wsDefaults, ...stripUndefined(options) };
-  const positive = ['maxFrameBytes', 'maxBatchBytes', 'handshakeTimeoutMs', 'maxPendingSends', 'maxBufferedFrames', 'sendHighWaterBytes', 'keepaliveMs', 'closeTimeoutMs', 'maxConnections'] as const;
+  const given = stripUndefined(options);
+  const o: { -readonly [K in keyof ResolvedWsOptions]: ResolvedWsOptions[K] } = { ...wsDefaults, ...given };
+  // Defaults that must not exceed a bound the caller lowered follow it down.
+  o.tlsHandshakeTimeoutMs = given.tlsHandshakeTimeoutMs ?? Math.min(wsDefaults.tlsHandshakeTimeoutMs, o.handshakeTimeoutMs);
+  o.maxPendingConnections = given.maxPendingConnections ?? Math.min(wsDefaults.maxPendingConnections, o.maxConnections);
+  o.maxPendingPerAddress = given.maxPendingPerAddress ?? Math.min(wsDefaults.maxPendingPerAddress, o.maxPendingConnections);
+  o.maxPendingSendBytes = given.maxPendingSendBytes ?? Math.max(wsDefaults.maxPendingSendBytes, o.maxFrameBytes);
+  const positive = [
+    'maxFrameBytes', 'maxBatchBytes', 'handshakeTimeoutMs', 'tlsHandshakeTimeoutMs', 'maxPendingConnections', 'maxPendingPerAddress', 'maxPendingSends',
+    'maxPendingSendBytes', 'maxBufferedFrames', 'sendHighWaterBytes', 'keepaliveMs', 'maxPingBurst', 'closeTimeoutMs', 'maxConnections',
+  ] as const;
   for (const key of positive) {
     if (!Number.isSafeInteger(o[key]) || o[key] <= 0) invalid(`${key} must be a positive integer, got ${String(o[key])}`);
   }
+  if (!(o.maxPingsPerSecond > 0) || !Number.isFinite(o.maxPingsPerSecond)) invalid(`maxPingsPerSecond must be a positive number, got ${String(o.maxPingsPerSecond)}`);
+  if (o.tlsHandshakeTimeoutMs > o.handshakeTimeoutMs) invalid('tlsHandshakeTimeoutMs must be at most handshakeTimeoutMs');
+  if (o.maxPendingConnections > o.maxConnections) invalid('maxPendingConnections must be at most maxConnections');
+  if (o.maxPendingPerAddress > o.maxPendingConnections) invalid('maxPendingPerAddress must be at most maxPendingConnections');
+  if (o.maxPendingSendBytes < o.maxFrameBytes) invalid('maxPendingSendBytes must be at least maxFrameBytes');
   if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65_535) invalid(`port must be 0..65535, got ${String(o.port)}`);
   if (typeof o.host !== 'string' || o.host.length === 0) invalid('host must be a non-empty string');
   if (o.maxFrameBytes > MAX_VARINT_FRAME) invalid(`maxFrameBytes must be at most ${MAX_VARINT_FRAME}`);

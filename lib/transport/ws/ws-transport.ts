@@ -8,7 +8,7 @@ import type { DialOptions, Link, Transport, TransportComponents, TransportFactor
 import { parseWssAddress } from './address.js';
 import { dialWebSocket, type PendingDial } from './ws-dialer.js';
 import { WsLink } from './ws-link.js';
-import { WsListener, type WsListenerStats } from './ws-listener.js';
+import { WsListener, emptyListenerStats, type WsListenerStats } from './ws-listener.js';
 import { resolveWsOptions, type ResolvedWsOptions, type WebSocketTransportOptions } from './ws-options.js';
 
 /**
@@ -65,7 +65,7 @@ export class WebSocketTransport implements Transport {
 
   /** Counters of connections the listener turned away; all zero before {@link listen}. */
   get stats(): Readonly<WsListenerStats> {
-    return this.listener?.stats ?? { handshakeTimeouts: 0, tlsFailures: 0, httpErrors: 0, notUpgrades: 0, refusedNoCertificate: 0 };
+    return this.listener?.stats ?? emptyListenerStats();
   }
 
   /** Links currently open on this transport. */
