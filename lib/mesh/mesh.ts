@@ -10,6 +10,8 @@ import type { MeshCore } from './mesh-core.js';
 import { MeshFrameKind } from './mesh-frames.js';
 import { type MeshStats, countDrop, emptyStats } from './mesh-stats.js';
 import { Neighbor, type NeighborInfo, neighborInfo } from './neighbor.js';
+import { BudgetVerdict, NeighborBudget } from './neighbor-budget.js';
+import { overBudget } from './message-intake.js';
 import { type MaintenanceStats, NeighborManager } from './neighbor-manager.js';
 import { type MeshOptions, type MeshTuning, resolveTuning } from './options.js';
 import type { PropagationDecision } from './propagation.js';
@@ -237,7 +239,7 @@ export class Mesh implements MeshCore {
         link.send(encodeFrame({ kind: FrameKind.Disconnect, code: ErrorCode.BUSY, message: 'at the maximum', referrals: this.referralList(result.peerId) }));
         throw new PeerChannelError(ErrorCode.BUSY, `reached the maximum of ${this.options.neighbors.max} neighbours while dialling`);
       }
-      const neighbor = this.register(new Neighbor(result.peerId, link, result.addresses));
+      const neighbor = this.register(new Neighbor(result.peerId, link, result.addresses, new NeighborBudget(this.tuning)));
       if (neighbor === undefined) throw new PeerChannelError(ErrorCode.DUPLICATE_LINK, `already linked to ${result.peerId.slice(0, 12)}`);
       return neighborInfo(neighbor);
     } catch (error) {
@@ -272,7 +274,7 @@ export class Mesh implements MeshCore {
         return;
       }
       welcome(link, this.localPeerId, this.options.transport.addresses, this.options.helloExt);
-      this.register(new Neighbor(hello.peerId, link, hello.addresses));
+      this.register(new Neighbor(hello.peerId, link, hello.addresses, new NeighborBudget(this.tuning)));
     } catch (error) {
       const e = failLink(link, error);
       this.count(e.code);
@@ -333,6 +335,11 @@ export class Mesh implements MeshCore {
 
   private onFrame(from: Neighbor, data: Uint8Array): void {
     from.framesIn += 1;
+    const verdict = from.budget.frame();
+    if (verdict !== BudgetVerdict.Ok) {
+      overBudget(this, from, verdict, `more than ${this.tuning.maxFrameBurst} frames over ${this.tuning.maxFramesPerSecond}/s`);
+      return;
+    }
     let frame;
     try {
       frame = decodeFrame(data, this.limits);

@@ -2,6 +2,8 @@ import { MAX_SIGNATURE_BYTES, type MessageBody, decodeBody, encodeBody } from '.
 import { ErrorCode, PeerChannelError, toPeerChannelError } from '../errors/index.js';
 import type { MeshCore } from './mesh-core.js';
 import type { Neighbor } from './neighbor.js';
+import { countDrop } from './mesh-stats.js';
+import { BudgetVerdict } from './neighbor-budget.js';
 import { idKey } from './seen-cache.js';
 
 /** Room a flood or directed frame needs around its body: tag, hop fields, the signature blob. */
@@ -29,10 +31,32 @@ export function encodeOutgoing(core: MeshCore, body: MessageBody): Uint8Array {
  */
 export function decodeIncoming(core: MeshCore, from: Neighbor, bytes: Uint8Array): MessageBody | undefined {
   from.received += 1;
+  let body: MessageBody;
   try {
-    return decodeBody(bytes, core.limits);
+    body = decodeBody(bytes, core.limits);
   } catch (error) {
     core.violation(from, toPeerChannelError(error, ErrorCode.FRAME_SHAPE));
     return undefined;
   }
+  // What a member may send is charged at the first hop, where the origin is the neighbour itself.
+  if (body.origin === from.peerId) {
+    const verdict = from.budget.message();
+    if (verdict !== BudgetVerdict.Ok) {
+      overBudget(core, from, verdict, 'messages originated over the per-neighbour rate');
+      return undefined;
+    }
+  }
+  return body;
+}
+
+/**
+ * A neighbour went over one of its budgets: drop the frame (counted, not reported, since a flood
+ * would turn each into an error event), or shed the neighbour with `PC_ERR_RATE_LIMITED`.
+ */
+export function overBudget(core: Pick<MeshCore, 'stats' | 'violation'>, from: Neighbor, verdict: BudgetVerdict, what: string): void {
+  if (verdict === BudgetVerdict.Shed) {
+    core.violation(from, new PeerChannelError(ErrorCode.RATE_LIMITED, `${what}: shed`));
+    return;
+  }
+  countDrop(core.stats, ErrorCode.RATE_LIMITED);
 }

@@ -1,5 +1,8 @@
 import type { Link } from '../transport/transport.js';
 import type { UtilityReport } from './mesh-frames.js';
+import { NeighborBudget } from './neighbor-budget.js';
+
+const unlimited = new NeighborBudget({ maxFramesPerSecond: 0, maxFrameBurst: 0, maxMessagesPerSecond: 0, maxMessageBurst: 0 });
 
 /**
  * A peer this node has a live, handshaken link with.
@@ -32,6 +35,8 @@ export class Neighbor {
     readonly peerId: string,
     readonly link: Link,
     readonly addresses: readonly string[],
+    /** What this neighbour may make this node handle (per-neighbour rate bounds). */
+    readonly budget: NeighborBudget = unlimited,
   ) {}
 
   get direction(): 'inbound' | 'outbound' {

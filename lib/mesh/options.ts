@@ -85,6 +85,27 @@ export interface MeshTuning {
   readonly maxQueuedPerRoute: number;
   /** Route requests this node relays per second, at most (the rest are dropped). @defaultValue 200 */
   readonly routeRequestsPerSecond: number;
+  /**
+   * Messages (floods and directed messages) a neighbour may originate per second, on average:
+   * what one member may send. Past it they are dropped (`PC_ERR_RATE_LIMITED` in
+   * `stats().dropped`); a neighbour a whole `maxMessageBurst` over it is cut with that code.
+   * Relayed messages do not count here. 0 = unlimited. Set it well above what the application's
+   * busiest sender needs: the benchmarks' fastest origin sends under 1,000/s.
+   * @defaultValue 2_000
+   */
+  readonly maxMessagesPerSecond: number;
+  /** Messages a neighbour may originate in a burst above `maxMessagesPerSecond`. @defaultValue 4_000 */
+  readonly maxMessageBurst: number;
+  /**
+   * Frames of any kind (own and relayed messages, maintenance, extensions) a neighbour may send
+   * per second, on average. Past it frames are dropped; a neighbour a whole `maxFrameBurst` over
+   * it is cut with `PC_ERR_RATE_LIMITED`. 0 = unlimited. A link carries about the whole mesh's
+   * message rate (the benchmarks' busiest link: under 10,000 frames/s).
+   * @defaultValue 20_000
+   */
+  readonly maxFramesPerSecond: number;
+  /** Frames a neighbour may send in a burst above `maxFramesPerSecond`. @defaultValue 40_000 */
+  readonly maxFrameBurst: number;
 }
 
 /** Defaults for {@link MeshTuning}. */
@@ -111,6 +132,10 @@ export const defaultMeshTuning: MeshTuning = Object.freeze({
   maxPendingRoutes: 64,
   maxQueuedPerRoute: 32,
   routeRequestsPerSecond: 200,
+  maxMessagesPerSecond: 2_000,
+  maxMessageBurst: 4_000,
+  maxFramesPerSecond: 20_000,
+  maxFrameBurst: 40_000,
 } satisfies MeshTuning);
 
 /** Everything a {@link Mesh} is built from. @internal */
@@ -158,5 +183,8 @@ export function resolveTuning(partial: Partial<MeshTuning> | undefined, fail: (m
   }
   if (t.routeFirstRing < 1 || t.routeMaxRing < t.routeFirstRing) throw fail('route rings must satisfy 1 <= routeFirstRing <= routeMaxRing');
   if (t.shuffleEveryRounds < 1 || t.shuffleSize < 1) throw fail('shuffleEveryRounds and shuffleSize must be at least 1');
+  if ((t.maxMessagesPerSecond > 0 && t.maxMessageBurst < 1) || (t.maxFramesPerSecond > 0 && t.maxFrameBurst < 1)) {
+    throw fail('maxMessageBurst and maxFrameBurst must be at least 1 when their rate is set');
+  }
   return t;
 }
