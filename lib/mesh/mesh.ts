@@ -56,6 +56,9 @@ export class Mesh implements MeshCore {
   private readonly manager: NeighborManager;
   private readonly extensions = new Map<number, ExtensionHandler>();
   private readonly pending = new Set<Link>();
+  /** Accepted links still in admission or the hello, oldest first (bounded by `maxPendingInbound`). */
+  private readonly awaiting = new Set<Link>();
+  private readonly evicted = new WeakSet<Link>();
   private readonly status = new BehaviorSubject<MeshStatus>('offline');
   private readonly neighborSet = new BehaviorSubject<readonly NeighborInfo[]>([]);
   private readonly decisions = new Subject<PropagationDecision>();
@@ -256,6 +259,7 @@ export class Mesh implements MeshCore {
       return;
     }
     this.pending.add(link);
+    this.makeRoomFor(link);
     try {
       const signal = this.abort.signal;
       await this.guard.admit(link, 'acceptor', signal);
@@ -277,11 +281,30 @@ export class Mesh implements MeshCore {
       this.register(new Neighbor(hello.peerId, link, hello.addresses, new NeighborBudget(this.tuning)));
     } catch (error) {
       const e = failLink(link, error);
-      this.count(e.code);
-      this.report(e);
+      if (!this.evicted.has(link)) {
+        this.count(e.code);
+        this.report(e);
+      }
     } finally {
       this.pending.delete(link);
+      this.awaiting.delete(link);
     }
+  }
+
+  /**
+   * Links that finished TLS but not admission and the hello are cheap to open and hold a slot for
+   * the whole handshake timeout: past `maxPendingInbound` the oldest makes room, so they cannot
+   * keep honest peers out.
+   */
+  private makeRoomFor(link: Link): void {
+    if (this.tuning.maxPendingInbound > 0 && this.awaiting.size >= this.tuning.maxPendingInbound) {
+      const oldest = this.awaiting.values().next().value as Link;
+      this.awaiting.delete(oldest);
+      this.evicted.add(oldest);
+      this.count(ErrorCode.BUSY);
+      oldest.close(ErrorCode.BUSY, `more than ${this.tuning.maxPendingInbound} links awaiting the handshake`);
+    }
+    this.awaiting.add(link);
   }
 
   /** Two links to one peer: keep the one dialled by the lower peer id (both sides agree). */

@@ -106,6 +106,14 @@ export interface MeshTuning {
   readonly maxFramesPerSecond: number;
   /** Frames a neighbour may send in a burst above `maxFramesPerSecond`. @defaultValue 40_000 */
   readonly maxFrameBurst: number;
+  /**
+   * Accepted links still in admission or the hello, at once. A new one past it closes the oldest
+   * with `PC_ERR_BUSY`, so links that upgrade and then idle cannot hold the transport's
+   * connection slots for the handshake timeout. 0 = unlimited. Keep it plus the transport's
+   * pending-connection bound under its connection bound.
+   * @defaultValue 64
+   */
+  readonly maxPendingInbound: number;
 }
 
 /** Defaults for {@link MeshTuning}. */
@@ -136,6 +144,7 @@ export const defaultMeshTuning: MeshTuning = Object.freeze({
   maxMessageBurst: 4_000,
   maxFramesPerSecond: 20_000,
   maxFrameBurst: 40_000,
+  maxPendingInbound: 64,
 } satisfies MeshTuning);
 
 /** Everything a {@link Mesh} is built from. @internal */

@@ -3,7 +3,9 @@ import net from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { firstValueFrom, take, timeout } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PeerNode, type PeerNodeOptions, webSocketTransport } from '../../lib/index.js';
+import { WebSocket } from 'ws';
+import { ErrorCode, PeerIdentity, PeerNode, type PeerNodeOptions, webSocketTransport } from '../../lib/index.js';
+import { certificateFor } from '../../lib/identity/certificate.js';
 import type { WebSocketTransport, WebSocketTransportOptions } from '../../lib/transport/ws/index.js';
 import { Chat } from '../helpers/contracts.js';
 import { waitFor } from '../helpers/wait.js';
@@ -80,6 +82,37 @@ describe('ws listener: connection slots under idle-connection attack', () => {
     );
     expect(lag.max / 1e6).toBeLessThan(5000);
     expect(heapAfter - heapBefore).toBeLessThan(64 * 2 ** 20);
+  }, 90_000);
+
+  it('links that upgrade and then never say hello cannot hold the slots: past maxPendingInbound the oldest is closed with PC_ERR_BUSY', async () => {
+    // 150 upgraded idle links against 128 connection slots: before the mesh bound they held them all.
+    const { node: target } = await node({ maxConnections: 128, maxPendingConnections: 32 });
+    const heard: string[] = [];
+    target.calls$(Chat, 'say').subscribe((c) => heard.push(c.args[1] as string));
+    const { certPem, keyPem } = await certificateFor(PeerIdentity.generate());
+    const idle: WebSocket[] = [];
+    const settled: Promise<unknown>[] = [];
+    const busy: Promise<string>[] = [];
+    for (let i = 0; i < 150; i++) {
+      const ws = new WebSocket(target.addresses[0] as string, { cert: certPem, key: keyPem, rejectUnauthorized: false, perMessageDeflate: false });
+      ws.on('error', () => undefined);
+      cleanup.push(() => ws.terminate());
+      idle.push(ws);
+      busy.push(new Promise((resolve) => ws.on('close', (_code, reason) => resolve(reason.toString()))));
+      settled.push(Promise.race([once(ws, 'open'), once(ws, 'close')]));
+      await settled.at(-1);
+    }
+    await Promise.all(settled);
+    await waitFor(() => (target.stats().dropped[ErrorCode.BUSY] ?? 0) === 150 - 64, 'the oldest idle links to be closed', 10_000);
+    const { node: newcomer } = await node();
+    await newcomer.connect(target.addresses[0] as string, target.peerId);
+    const chat = newcomer.proxy(Chat);
+    for (let i = 0; i < 50; i++) await chat.say('newcomer', `m${i}`);
+    await waitFor(() => heard.length === 50, 'every message of the newcomer', 20_000);
+    // The newcomer's own link made room once more; the evicted ones were told why.
+    expect(target.stats().dropped[ErrorCode.BUSY]).toBe(150 - 64 + 1);
+    const reasons = await Promise.all(busy.slice(0, 150 - 64));
+    for (const r of reasons) expect(r).toMatch(/^PC_ERR_BUSY /);
   }, 90_000);
 
   it('one address holds at most maxPendingPerAddress pending connections; another address is not affected', async () => {
