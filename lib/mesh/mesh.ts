@@ -11,6 +11,7 @@ import { MeshFrameKind } from './mesh-frames.js';
 import { type MeshStats, countDrop, emptyStats } from './mesh-stats.js';
 import { Neighbor, type NeighborInfo, neighborInfo } from './neighbor.js';
 import { BudgetVerdict, NeighborBudget } from './neighbor-budget.js';
+import { InboundSlots } from './inbound-slots.js';
 import { overBudget } from './message-intake.js';
 import { type MaintenanceStats, NeighborManager } from './neighbor-manager.js';
 import { type MeshOptions, type MeshTuning, resolveTuning } from './options.js';
@@ -56,9 +57,7 @@ export class Mesh implements MeshCore {
   private readonly manager: NeighborManager;
   private readonly extensions = new Map<number, ExtensionHandler>();
   private readonly pending = new Set<Link>();
-  /** Accepted links still in admission or the hello, oldest first (bounded by `maxPendingInbound`). */
-  private readonly awaiting = new Set<Link>();
-  private readonly evicted = new WeakSet<Link>();
+  private readonly inboundSlots: InboundSlots;
   private readonly status = new BehaviorSubject<MeshStatus>('offline');
   private readonly neighborSet = new BehaviorSubject<readonly NeighborInfo[]>([]);
   private readonly decisions = new Subject<PropagationDecision>();
@@ -85,6 +84,7 @@ export class Mesh implements MeshCore {
     this.filter = options.filter;
     this.seen = new SeenCache(options.seenTtlMs, options.seenMaxEntries);
     this.tuning = resolveTuning(options.tuning, (m) => new PeerChannelError(ErrorCode.INVALID_ARGUMENT, m));
+    this.inboundSlots = new InboundSlots(this.tuning.maxPendingInbound);
     this.tree = new TreeBroadcast(this, this.tuning, this.tuning.broadcast === 'tree');
     this.flooder = new Flooder(this, this.tree.active ? this.tree : undefined);
     this.discovery = new RouteDiscovery(
@@ -259,7 +259,7 @@ export class Mesh implements MeshCore {
       return;
     }
     this.pending.add(link);
-    this.makeRoomFor(link);
+    if (this.inboundSlots.add(link) !== undefined) this.count(ErrorCode.BUSY);
     try {
       const signal = this.abort.signal;
       await this.guard.admit(link, 'acceptor', signal);
@@ -281,30 +281,14 @@ export class Mesh implements MeshCore {
       this.register(new Neighbor(hello.peerId, link, hello.addresses, new NeighborBudget(this.tuning)));
     } catch (error) {
       const e = failLink(link, error);
-      if (!this.evicted.has(link)) {
+      if (!this.inboundSlots.wasEvicted(link)) {
         this.count(e.code);
         this.report(e);
       }
     } finally {
       this.pending.delete(link);
-      this.awaiting.delete(link);
+      this.inboundSlots.delete(link);
     }
-  }
-
-  /**
-   * Links that finished TLS but not admission and the hello are cheap to open and hold a slot for
-   * the whole handshake timeout: past `maxPendingInbound` the oldest makes room, so they cannot
-   * keep honest peers out.
-   */
-  private makeRoomFor(link: Link): void {
-    if (this.tuning.maxPendingInbound > 0 && this.awaiting.size >= this.tuning.maxPendingInbound) {
-      const oldest = this.awaiting.values().next().value as Link;
-      this.awaiting.delete(oldest);
-      this.evicted.add(oldest);
-      this.count(ErrorCode.BUSY);
-      oldest.close(ErrorCode.BUSY, `more than ${this.tuning.maxPendingInbound} links awaiting the handshake`);
-    }
-    this.awaiting.add(link);
   }
 
   /** Two links to one peer: keep the one dialled by the lower peer id (both sides agree). */
