@@ -34,13 +34,15 @@ describe('per-neighbour message budget (memory transport)', () => {
     await l.link(a!, b!);
     await l.link(b!, c!);
     const closed = [...b!.mesh.neighbors.values()].find((n) => n.peerId === a!.peerId)!.link.closed;
-    // 60 messages in one go: 20 within the burst, 20 dropped (overdraft), the 40th sheds the link.
+    // 60 messages in one go: 20 within the burst, then overdraft (dropped) until a whole burst
+    // over, which sheds the link: at the 40th, or the 41st if the clock refilled a fraction meanwhile.
     for (let i = 0; i < 60; i++) l.flood(a!);
     expect(await closed).toMatchObject({ code: ErrorCode.RATE_LIMITED });
     await waitFor(() => c!.delivered.length === 20, 'the admitted messages to reach c');
     await settle();
     expect(b!.delivered).toHaveLength(20);
-    expect(b!.mesh.stats.dropped[ErrorCode.RATE_LIMITED]).toBe(20 + 1);
+    expect(b!.mesh.stats.dropped[ErrorCode.RATE_LIMITED]).toBeGreaterThanOrEqual(19 + 1);
+    expect(b!.mesh.stats.dropped[ErrorCode.RATE_LIMITED]).toBeLessThanOrEqual(20 + 1);
     // c received all 20 from b, whose origin is a: relays are not charged, b's link stays.
     expect(c!.delivered).toHaveLength(20);
     expect(c!.mesh.neighbors.has(b!.peerId)).toBe(true);
