@@ -90,11 +90,11 @@ export interface MeshTuning {
    * what one member may send. Past it they are dropped (`PC_ERR_RATE_LIMITED` in
    * `stats().dropped`); a neighbour a whole `maxMessageBurst` over it is cut with that code.
    * Relayed messages do not count here. 0 = unlimited. Set it well above what the application's
-   * busiest sender needs: the benchmarks' fastest origin sends under 1,000/s.
-   * @defaultValue 2_000
+   * busiest sender needs: no benchmark origin sends more than 2,000 messages in all, under 1,000/s.
+   * @defaultValue 1_000
    */
   readonly maxMessagesPerSecond: number;
-  /** Messages a neighbour may originate in a burst above `maxMessagesPerSecond`. @defaultValue 4_000 */
+  /** Messages a neighbour may originate in a burst above `maxMessagesPerSecond`. @defaultValue 2_000 */
   readonly maxMessageBurst: number;
   /**
    * Frames of any kind (own and relayed messages, maintenance, extensions) a neighbour may send
@@ -140,8 +140,8 @@ export const defaultMeshTuning: MeshTuning = Object.freeze({
   maxPendingRoutes: 64,
   maxQueuedPerRoute: 32,
   routeRequestsPerSecond: 200,
-  maxMessagesPerSecond: 2_000,
-  maxMessageBurst: 4_000,
+  maxMessagesPerSecond: 1_000,
+  maxMessageBurst: 2_000,
   maxFramesPerSecond: 20_000,
   maxFrameBurst: 40_000,
   maxPendingInbound: 64,

