@@ -111,3 +111,19 @@ export async function freeUdpPort(): Promise<number> {
   await new Promise<void>((resolve) => s.close(() => resolve()));
   return port;
 }
+
+/** Makes `from` dial `address` itself (besides what its resolver finds). */
+export async function dial(from: HostPeer, address: string): Promise<PeerEvent> {
+  const id = nextId++;
+  from.proc.send({ dial: address, id });
+  return from.proc.waitFor((x) => x.event === 'dialled' && x.id === id, `dial from host ${from.host}`, 30_000);
+}
+
+/** What `from`'s resolver returns for its mesh. */
+export async function resolve(from: HostPeer): Promise<{ peerId: string; addresses: string[] }[]> {
+  const id = nextId++;
+  from.proc.send({ resolve: id });
+  const e = await from.proc.waitFor((x) => x.event === 'resolved' && x.id === id, `resolve from host ${from.host}`, 30_000);
+  if (e.error !== undefined) throw new Error(`resolve failed: ${String(e.error)}`);
+  return e.peers as { peerId: string; addresses: string[] }[];
+}
