@@ -33,10 +33,16 @@ export async function startPeer(bed: TestBed, index: number, config: Record<stri
 
 /** Asks a peer for what arrived under `prefix`. */
 export async function report(p: HostPeer, prefix: string): Promise<{ distinct: number; total: number; from: string[] }> {
+  const r = await reportWithLatencies(p, prefix, false);
+  return { distinct: r.distinct, total: r.total, from: r.from };
+}
+
+/** {@link report}, with the one-way latency of each first arrival (ms) when `latencies`. */
+export async function reportWithLatencies(p: HostPeer, prefix: string, latencies = true): Promise<{ distinct: number; total: number; from: string[]; latencies: number[] }> {
   const id = nextId++;
-  p.proc.send({ report: prefix, id });
+  p.proc.send({ report: prefix, id, latencies });
   const e = await p.proc.waitFor((x) => x.event === 'report' && x.id === id, `report ${prefix} from host ${p.host}`);
-  return { distinct: e.distinct as number, total: e.total as number, from: e.from as string[] };
+  return { distinct: e.distinct as number, total: e.total as number, from: e.from as string[], latencies: (e.latencies as number[] | undefined) ?? [] };
 }
 
 /** Sends a directed `name()` call from `from` to `to` and waits for its outcome. */
@@ -55,8 +61,8 @@ export async function gather(from: HostPeer, timeoutMs = 3000): Promise<string[]
 }
 
 /** Floods `count` posts `prefix:0..count-1` from `p`; resolves with its `flooded` event. */
-export function flood(p: HostPeer, prefix: string, count: number): Promise<PeerEvent> {
-  p.proc.send({ flood: prefix, count });
+export function flood(p: HostPeer, prefix: string, count: number, perSecond?: number): Promise<PeerEvent> {
+  p.proc.send({ flood: prefix, count, perSecond });
   return p.proc.waitFor((x) => x.event === 'flooded' && x.prefix === prefix, `flood ${prefix} from host ${p.host}`, 120_000);
 }
 
