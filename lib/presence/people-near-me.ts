@@ -131,11 +131,12 @@ interface Published {
  * TTL-0 answer is a goodbye. Every packet is bounded (answers per packet, strings, meshes,
  * addresses, peers remembered, packets per second) and a bad one is dropped and counted.
  * mDNS authenticates nobody: a peer found here is only a hint, and dialing it with its peer id
- * pinned is what proves who it is.
+ * pinned is what proves who it is. One instance speaks one address family (IPv4 on 224.0.0.251,
+ * IPv6 on ff02::fb); start one per family to be seen on both.
  *
  * @example
  * ```ts
- * const pnm = await PeopleNearMe.start({ interface: '192.168.1.10' });
+ * const pnm = await PeopleNearMe.start({ interface: '192.168.1.10' }); // or '::%eth0' for IPv6
  * pnm.nearby$.subscribe((e) => console.log(e.type, e.peer.displayName, e.peer.meshes));
  * await pnm.publish({ peerId: node.peerId, displayName: 'Alice', addresses: node.addresses, meshes: ['lobby'] });
  * ```

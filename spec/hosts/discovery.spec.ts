@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type HostPeer, flood, freeUdpPort, gather, probeUntilConnected, report, startPeer, startResolverService } from './helpers/host-peers.js';
+import { type HostPeer, flood, freeUdpPort, gather, probeUntilConnected, report, resolve, startPeer, startResolverService } from './helpers/host-peers.js';
 import { TestBed } from './helpers/test-bed.js';
 
 const unavailable = TestBed.unavailableReason();
@@ -17,7 +17,7 @@ describe.skipIf(unavailable !== undefined)(`five hosts, one peer each${unavailab
   });
   afterAll(async () => {
     await bed?.destroyAsync();
-  });
+  }, 60_000);
 
   /** Each peer floods `perPeer` posts; every other peer must get every one exactly once. */
   async function floodAll(prefix: string, perPeer: number): Promise<void> {
@@ -32,6 +32,20 @@ describe.skipIf(unavailable !== undefined)(`five hosts, one peer each${unavailab
       }
     }
   }
+
+  it('the zero-config local resolver stays per host, even when hosts share its directory', async () => {
+    // One directory for two hosts (as containers sharing /tmp would): what a peer registered
+    // with 127.0.0.1 addresses on host 0 must never be handed to a peer on host 1.
+    const shared = { PEERCHANNEL_LOCAL_DIR: bed.hosts[0]!.dir };
+    const config = { mesh: 'net.p2p://local', host: '127.0.0.1', resolver: { kind: 'local' } };
+    const a = await startPeer(bed, 0, config, undefined, shared);
+    const b = await startPeer(bed, 0, config, undefined, shared);
+    const c = await startPeer(bed, 1, config, undefined, shared);
+    peers = [a, b, c];
+    await probeUntilConnected([a, b], 'local');
+    expect((await resolve(a)).map((p) => p.peerId).sort()).toEqual([a.peerId, b.peerId].sort());
+    expect((await resolve(c)).map((p) => p.peerId)).toEqual([c.peerId]);
+  }, 60_000);
 
   it('find each other through People Near Me alone, over IPv4 multicast on the switch', async () => {
     const port = await freeUdpPort();

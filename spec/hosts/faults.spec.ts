@@ -18,10 +18,10 @@ describe.skipIf(unavailable !== undefined)(`five hosts with faults injected on e
     const port = await freeUdpPort();
     peers = await Promise.all(bed.hosts.map((h) => startPeer(bed, h.index, { mesh: 'net.p2p://faults', seed: h.index + 1, name: `host${h.index}`, resolver: { kind: 'lan', interface: h.ipv4, port } })));
     await probeUntilConnected(peers, 'clean');
-  });
+  }, 180_000);
   afterAll(async () => {
     await bed?.destroyAsync();
-  });
+  }, 60_000);
 
   async function inject(faults: FaultOptions): Promise<void> {
     for (const p of peers) {

@@ -19,7 +19,7 @@ describe.skipIf(unavailable !== undefined)(`a host behind NAT${unavailable ? ` (
   });
   afterAll(async () => {
     await bed?.destroyAsync();
-  });
+  }, 60_000);
 
   it('can dial out, and nobody can dial in — not its own address, not its router’s', async () => {
     const inside = await startPeer(bed, NAT, { mesh: 'net.p2p://probe', resolver: { kind: 'none' } });

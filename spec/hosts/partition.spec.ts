@@ -15,10 +15,10 @@ describe.skipIf(unavailable !== undefined)(`five hosts partitioned 2|3, then hea
     bed = TestBed.create({ hosts: 5 });
     const port = await freeUdpPort();
     peers = await Promise.all(bed.hosts.map((h) => startPeer(bed, h.index, { mesh: 'net.p2p://split', keepaliveMs: KEEPALIVE_MS, resolver: { kind: 'lan', interface: h.ipv4, port } })));
-  });
+  }, 180_000);
   afterAll(async () => {
     await bed?.destroyAsync();
-  });
+  }, 60_000);
 
   /** Every peer of `side` gets each of the `count` posts under `prefix` exactly once. */
   async function allGot(side: readonly HostPeer[], sender: HostPeer, prefix: string, count: number): Promise<void> {

@@ -19,10 +19,10 @@ export interface HostPeer {
 let nextId = 1;
 
 /** Starts the host-peer fixture on host `index` with `config` and waits until it is ready. */
-export async function startPeer(bed: TestBed, index: number, config: Record<string, unknown>): Promise<HostPeer> {
-  const proc = bed.spawn(index, HOST_PEER, [JSON.stringify(config)]);
+export async function startPeer(bed: TestBed, index: number, config: Record<string, unknown>, timeoutMs = 60_000, env: Record<string, string> = {}): Promise<HostPeer> {
+  const proc = bed.spawn(index, HOST_PEER, [JSON.stringify(config)], env);
   const ready = await Promise.race([
-    proc.waitFor((e) => e.event === 'ready' || e.event === 'error', `peer on host ${index} ready`, 30_000),
+    proc.waitFor((e) => e.event === 'ready' || e.event === 'error', `peer on host ${index} ready`, timeoutMs),
     proc.exited.then((code) => {
       throw new Error(`peer on host ${index} exited (${code}) before ready: ${proc.stderr.join('').slice(-2000)}`);
     }),
@@ -132,4 +132,13 @@ export async function resolve(from: HostPeer): Promise<{ peerId: string; address
   const e = await from.proc.waitFor((x) => x.event === 'resolved' && x.id === id, `resolve from host ${from.host}`, 30_000);
   if (e.error !== undefined) throw new Error(`resolve failed: ${String(e.error)}`);
   return e.peers as { peerId: string; addresses: string[] }[];
+}
+
+/** Starts one peer per host, `batch` at a time, so many processes do not all boot at once. */
+export async function startPeers(bed: TestBed, config: (host: TestBed['hosts'][number]) => Record<string, unknown>, batch = 5): Promise<HostPeer[]> {
+  const out: HostPeer[] = [];
+  for (let i = 0; i < bed.hosts.length; i += batch) {
+    out.push(...(await Promise.all(bed.hosts.slice(i, i + batch).map((h) => startPeer(bed, h.index, config(h), 120_000)))));
+  }
+  return out;
 }
