@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PeerIdentity, PeerNode, notFromSelf } from '../../lib/index.js';
 import { localResolver } from '../../lib/resolver/local/index.js';
-import { announcedAddresses } from '../../lib/transport/ws/address.js';
+import { announcedAddresses, parseWssAddress } from '../../lib/transport/ws/address.js';
 import { webSocketTransport } from '../../lib/transport/ws/index.js';
 import { Chat } from '../helpers/contracts.js';
 import { waitFor } from '../helpers/wait.js';
@@ -69,5 +69,13 @@ describe('webSocketTransport advertise', () => {
       await t.close();
     }
     expect(() => webSocketTransport({ advertise: ['http://x:1'] })).toThrow(expect.objectContaining({ code: 'PC_ERR_INVALID_ARGUMENT' }));
+    expect(() => webSocketTransport({ advertise: ['wss://x'] })).toThrow(expect.objectContaining({ code: 'PC_ERR_INVALID_ARGUMENT' }));
+  });
+
+  it('accepts port 443 written out, which URL parsing drops as the wss default', () => {
+    expect(parseWssAddress('wss://peer.example:443')).toEqual({ host: 'peer.example', port: 443 });
+    expect(parseWssAddress('wss://[2001:db8::1]:443')).toEqual({ host: '2001:db8::1', port: 443 });
+    expect(parseWssAddress('wss://peer.example')).toBeUndefined();
+    expect(() => webSocketTransport({ advertise: ['wss://peer.example:443'] })).not.toThrow();
   });
 });

@@ -122,6 +122,18 @@ describe('faultyTransport over TLS WebSockets', () => {
     await expect(accepted.closed).resolves.toMatchObject({ remote: true });
   });
 
+  it('ends a dial still waiting out its delay when the transport closes, with PC_ERR_CLOSED', async () => {
+    const plain = webSocketTransport()({ identity: PeerIdentity.generate() });
+    const faulty = faultyTransport(webSocketTransport(), { dialDelayMs: 60_000 })({ identity: PeerIdentity.generate() });
+    open.push(plain);
+    const [address] = await plain.listen();
+    const accepted = new Promise<Link>((resolve) => plain.inbound$.subscribe(resolve));
+    const dial = faulty.dial(address!);
+    await accepted;
+    await faulty.close();
+    await expect(dial).rejects.toMatchObject({ code: ErrorCode.CLOSED });
+  });
+
   it('rejects faults out of range with PC_ERR_INVALID_ARGUMENT', () => {
     for (const bad of [{ loss: 1.5 }, { loss: -0.1 }, { delayMs: -1 }, { jitterMs: Number.NaN }, { lossMode: 'maybe' as 'drop' }, { dialDelayMs: -5 }]) {
       expect(() => new FaultPlan(bad)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }));

@@ -51,6 +51,8 @@ export class FaultyTransport implements Transport {
   private readonly inbound = new Subject<Link>();
   /** Hot: each inbound link of the wrapped transport, wrapped. Completes when it does. */
   readonly inbound$: Observable<Link> = this.inbound.asObservable();
+  /** Ends the dial delays still running when the transport closes. */
+  private readonly closing = new AbortController();
 
   constructor(
     private readonly inner: Transport,
@@ -77,9 +79,10 @@ export class FaultyTransport implements Transport {
     const delay = this.plan.dialDelay();
     if (delay > 0) {
       try {
-        await wait(delay, options.signal);
+        await wait(delay, options.signal === undefined ? this.closing.signal : AbortSignal.any([options.signal, this.closing.signal]));
       } catch (error) {
         link.close(ErrorCode.ABORTED, 'dial aborted');
+        if (this.closing.signal.aborted) throw new PeerChannelError(ErrorCode.CLOSED, 'transport is closed');
         throw error;
       }
     }
@@ -87,6 +90,7 @@ export class FaultyTransport implements Transport {
   }
 
   close(): Promise<void> {
+    this.closing.abort();
     return this.inner.close();
   }
 }

@@ -22,9 +22,11 @@ export function parseWssAddress(address: string): WssTarget | undefined {
     // Not a URL at all: the caller reports it as an undialable address.
     return undefined;
   }
-  if (url.protocol !== 'wss:' || url.port === '' || url.username !== '' || url.password !== '') return undefined;
+  // URL drops a port equal to the scheme's default, so `wss://host:443` has `port === ''`.
+  const explicit443 = url.port === '' && /^wss:\/\/(\[[^\]]*\]|[^/:?#@]+):443\/?$/i.test(address);
+  if (url.protocol !== 'wss:' || (url.port === '' && !explicit443) || url.username !== '' || url.password !== '') return undefined;
   if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') return undefined;
-  const port = Number(url.port);
+  const port = explicit443 ? 443 : Number(url.port);
   if (!(port > 0 && port <= 65_535)) return undefined;
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   return host === '' ? undefined : { host, port };
