@@ -48,8 +48,11 @@ async function measure(hosts: number, scenario: Scenario): Promise<void> {
     const deadline = Date.now() + 30_000;
     let reports = await collect();
     const delivered = () => reports.flat().reduce((s, r) => s + r.distinct, 0);
+    // Done when everything arrived, or nothing more arrived for three seconds in a row.
     let last = -1;
-    while (delivered() < expected * hosts && Date.now() < deadline && delivered() !== last) {
+    let still = 0;
+    while (delivered() < expected * hosts && Date.now() < deadline && still < 3) {
+      still = delivered() === last ? still + 1 : 0;
       last = delivered();
       await new Promise((r) => setTimeout(r, 1000));
       reports = await collect();
