@@ -17,6 +17,7 @@ export { defaultMeshTuning, type NeighborLimits, type BroadcastMode, type MeshTu
 export type { MaintenanceStats } from './mesh/neighbor-manager.js';
 export type { PropagationFilter, PropagationAction, PropagationMessage, PropagationDecision, MessageOrigin } from './mesh/propagation.js';
 export type { Transport, TransportFactory, TransportComponents, Link, LinkCloseInfo, DialOptions, FrameReceiver } from './transport/transport.js';
+export { FaultPlan, faultyTransport, FaultyTransport, type FaultOptions, type FaultStats, type FrameFate, type LossMode, type FaultyTransportOptions } from './transport/faults/index.js';
 export { MemoryNetwork, memoryTransport, type MemoryFaults, type MemoryTransportOptions } from './transport/memory/index.js';
 export { RegistrationKeeper, type RegistrationKeeperOptions } from './resolver/registration-keeper.js';
 export type { PeerResolver, ResolverFactory, ResolverComponents, ResolvedPeer, Registration, ResolveOptions } from './resolver/resolver.js';

@@ -72,7 +72,9 @@ export class PeerNode {
    * and connects to the members it finds.
    *
    * @remarks Resolves once listening and registered; neighbours are found in the background
-   * (watch `status$`).
+   * (watch `status$`). A node whose transport has no addresses (dial-out only, e.g.
+   * `webSocketTransport({ listen: false })` behind NAT) registers nothing and joins through the
+   * links it dials.
    * @throws PeerChannelError `PC_ERR_INVALID_MESH_ADDRESS` for a bad address (synchronously
    * rejected); network failures reject.
    */
@@ -135,11 +137,13 @@ export class PeerNode {
         maxHops: limits.maxHops,
       });
       node.closers.push(() => mesh.close(), () => transport.close());
-      if (resolver !== undefined) {
+      if (resolver !== undefined) node.closers.push(() => resolver?.close());
+      // A dial-out-only node (no addresses) registers nothing: a registration would only send
+      // others to a peer they cannot reach. It still resolves, dials, and takes full part.
+      if (resolver !== undefined && transport.addresses.length > 0) {
         const r = resolver;
         const keeper = new RegistrationKeeper(r, meshName, { peerId: identity.peerId, addresses: transport.addresses }, { signal: options.signal });
         node.closers.unshift(() => keeper.close());
-        node.closers.push(() => r.close());
         keeper.errors$.subscribe((error) => mesh.report(error));
         await keeper.start();
       }

@@ -7,11 +7,17 @@ import { defaultPresenceLimits, decodePresence, encodePresence, PRESENCE_SERVICE
 /** Options for {@link PeopleNearMe}: where to multicast, how often, and what to accept. */
 export interface PeopleNearMeOptions {
   /**
-   * IPv4 address of the interface to multicast on. Tests pass `'127.0.0.1'`: multicast then never
-   * leaves the machine.
-   * @defaultValue every interface (multicast-dns's choice)
+   * The interface to multicast on: for IPv4 its address (tests pass `'127.0.0.1'`: multicast then
+   * never leaves the machine); for IPv6 `'::%<name>'` (e.g. `'::%eth0'`), which IPv6 requires.
+   * @defaultValue IPv4: every interface (multicast-dns's choice); IPv6: none (required)
    */
   readonly interface?: string;
+  /**
+   * Address family. mDNS runs on each family separately (`224.0.0.251` and `ff02::fb`); start one
+   * People Near Me per family to be seen on both.
+   * @defaultValue `'IPv6'` when `interface` contains a colon, else `'IPv4'`
+   */
+  readonly family?: 'IPv4' | 'IPv6';
   /**
    * UDP port. Tests use a random free one, never the real mDNS port.
    * @defaultValue 5353
@@ -19,7 +25,7 @@ export interface PeopleNearMeOptions {
   readonly port?: number;
   /**
    * Multicast group.
-   * @defaultValue '224.0.0.251'
+   * @defaultValue '224.0.0.251' (IPv4), 'ff02::fb' (IPv6)
    */
   readonly group?: string;
   /**
@@ -125,11 +131,12 @@ interface Published {
  * TTL-0 answer is a goodbye. Every packet is bounded (answers per packet, strings, meshes,
  * addresses, peers remembered, packets per second) and a bad one is dropped and counted.
  * mDNS authenticates nobody: a peer found here is only a hint, and dialing it with its peer id
- * pinned is what proves who it is.
+ * pinned is what proves who it is. One instance speaks one address family (IPv4 on 224.0.0.251,
+ * IPv6 on ff02::fb); start one per family to be seen on both.
  *
  * @example
  * ```ts
- * const pnm = await PeopleNearMe.start({ interface: '192.168.1.10' });
+ * const pnm = await PeopleNearMe.start({ interface: '192.168.1.10' }); // or '::%eth0' for IPv6
  * pnm.nearby$.subscribe((e) => console.log(e.type, e.peer.displayName, e.peer.meshes));
  * await pnm.publish({ peerId: node.peerId, displayName: 'Alice', addresses: node.addresses, meshes: ['lobby'] });
  * ```
@@ -174,12 +181,18 @@ export class PeopleNearMe {
     for (const [what, v] of [['presenceTtlMs', this.presenceTtlMs], ['queryWindowMs', this.queryWindowMs], ['maxPeers', this.maxPeers], ['maxPacketsPerSecond', this.maxPackets], ['maxAnswersPerPacket', this.maxAnswers]] as const) {
       if (!Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1) throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, `${what} must be a positive integer`);
     }
+    const family = options.family ?? (options.interface?.includes(':') === true ? 'IPv6' : 'IPv4');
+    if (family !== 'IPv4' && family !== 'IPv6') throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, "family must be 'IPv4' or 'IPv6'");
+    if (family === 'IPv6' && (options.interface === undefined || !options.interface.includes('%'))) {
+      throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, "IPv6 People Near Me needs interface '::%<name>' (e.g. '::%eth0')");
+    }
     this.mdns = makeMdns({
+      type: family === 'IPv6' ? 'udp6' : 'udp4',
       port: options.port ?? 5353,
-      ip: options.group ?? '224.0.0.251',
+      ip: options.group ?? (family === 'IPv6' ? 'ff02::fb' : '224.0.0.251'),
       interface: options.interface,
       // Binding to the interface address would filter out multicast on Linux: bind the wildcard.
-      bind: '0.0.0.0',
+      bind: family === 'IPv6' ? '::' : '0.0.0.0',
       ttl: options.multicastTtl ?? 255,
       loopback: true,
       reuseAddr: true,

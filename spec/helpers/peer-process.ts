@@ -15,8 +15,13 @@ export class PeerProcess {
   private waiters: { test: (e: PeerEvent) => boolean; resolve: (e: PeerEvent) => void }[] = [];
   readonly exited: Promise<number | null>;
 
-  constructor(script: string, args: readonly string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  /**
+   * @param launcher a command that runs Node for it, e.g. `['ip', 'netns', 'exec', ns]` (it must
+   * exec Node in its place, so that killing the child kills the peer)
+   */
+  constructor(script: string, args: readonly string[], env: Record<string, string> = {}, launcher: readonly string[] = []) {
+    const [command, ...prefix] = [...launcher, process.execPath];
+    this.child = spawn(command!, [...prefix, script, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
       let event: PeerEvent;

@@ -144,6 +144,12 @@ describe('People Near Me', () => {
     await expect(alice.publish({ peerId: 'a', addresses: [] })).rejects.toMatchObject({ code: ErrorCode.CLOSED });
   });
 
+  it('needs an interface name for IPv6 (multicast there is per interface), and a known family', async () => {
+    await expect(PeopleNearMe.start({ ...options, family: 'IPv6' })).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+    await expect(PeopleNearMe.start({ ...options, interface: '::1' })).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+    await expect(PeopleNearMe.start({ ...options, family: 'IPX' as 'IPv4' })).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+  });
+
   it('lets the LAN resolver share a presence that it does not close', async () => {
     const shared = await start();
     const watcher = await start();

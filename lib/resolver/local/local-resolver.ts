@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readlinkSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, PeerChannelError } from '../../errors/index.js';
@@ -68,6 +68,8 @@ export interface LocalResolverStats {
   oversize: number;
   /** Expired files deleted. */
   deleted: number;
+  /** Live registrations skipped because they were made in another network namespace. */
+  otherNetwork: number;
 }
 
 /** The default directory of {@link localResolver}: per user, under the OS temporary directory. */
@@ -82,11 +84,13 @@ export function defaultLocalDirectory(): string {
  *
  * @remarks
  * Each registration is one file `<directory>/<sha256(mesh)[0..32]>/<registrationId>.json` holding
- * peer id, addresses, expiry time and the writer's pid, written atomically (temporary file, then
+ * peer id, addresses, expiry time, the writer's pid and (on Linux) its network namespace, written atomically (temporary file, then
  * rename) so a reader never sees half a file. Resolve reads at most `maxFiles` files of the mesh in
  * random order, skips (and counts in {@link LocalResolver.stats}) malformed and oversize files,
  * never returns an expired registration, and deletes files expired for longer than `gcGraceMs`.
- * A peer killed without unregistering disappears once its registration expires. The directory is
+ * A peer killed without unregistering disappears once its registration expires. On Linux a
+ * resolve returns only registrations made in its own network namespace (its "host": addresses
+ * like 127.0.0.1 mean nothing in another), counting the others in `stats.otherNetwork`. The directory is
  * created with mode 0700 and refused when another user owns it. Closing the resolver does not
  * withdraw registrations: unregister (the {@link RegistrationKeeper} does) or let them expire.
  *
@@ -109,6 +113,7 @@ export function localResolver(options: LocalResolverOptions = {}): (components: 
     maxFileBytes: positive(options.maxFileBytes ?? 4096, 'maxFileBytes'),
     gcGraceMs: positive(options.gcGraceMs ?? 2000, 'gcGraceMs', 0),
     maxRegistrations: positive(options.maxRegistrations ?? 64, 'maxRegistrations'),
+    network: networkNamespace(),
   };
   return () => new LocalResolver(settings);
 }
@@ -126,6 +131,23 @@ interface LocalSettings {
   readonly maxFileBytes: number;
   readonly gcGraceMs: number;
   readonly maxRegistrations: number;
+  /** This process's network namespace (`net:[inode]`), when the OS tells. */
+  readonly network: string | undefined;
+}
+
+/**
+ * The network namespace this process runs in, on Linux. Addresses such as 127.0.0.1 mean
+ * something only inside one network stack, so a registration is only handed to processes that
+ * share it: containers and `ip netns` hosts on one machine each have their own.
+ */
+function networkNamespace(): string | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    return readlinkSync('/proc/self/ns/net');
+  } catch {
+    // No procfs (a sandbox): registrations are then not scoped, as on other systems.
+    return undefined;
+  }
 }
 
 interface Held {
@@ -137,6 +159,7 @@ interface Held {
 
 interface FileRecord extends ResolvedPeer {
   readonly expiresAt: number;
+  readonly network: string | undefined;
 }
 
 const FILE_NAME = /^[0-9a-f]{32}\.json$/;
@@ -145,7 +168,7 @@ const FILE_NAME = /^[0-9a-f]{32}\.json$/;
 export class LocalResolver implements PeerResolver {
   readonly name = 'local';
   /** Counters of what resolves skipped or cleaned up. */
-  readonly stats: LocalResolverStats = { filesRead: 0, malformed: 0, oversize: 0, deleted: 0 };
+  readonly stats: LocalResolverStats = { filesRead: 0, malformed: 0, oversize: 0, deleted: 0, otherNetwork: 0 };
   private readonly held = new Map<string, Held>();
   private closed = false;
   private ready: Promise<void> | undefined;
@@ -224,6 +247,10 @@ export class LocalResolver implements PeerResolver {
           if (record.expiresAt + this.settings.gcGraceMs <= now && (await unlinkQuietly(file))) this.stats.deleted += 1;
           continue;
         }
+        if (record.network !== undefined && this.settings.network !== undefined && record.network !== this.settings.network) {
+          this.stats.otherNetwork += 1;
+          continue;
+        }
         const seen = byPeer.get(record.peerId);
         if (seen === undefined || seen.expiresAt < record.expiresAt) byPeer.set(record.peerId, record);
       }
@@ -287,7 +314,7 @@ export class LocalResolver implements PeerResolver {
   }
 
   private async write(held: Held): Promise<void> {
-    const body = JSON.stringify({ v: 1, mesh: held.mesh, peerId: held.peer.peerId, addresses: held.peer.addresses, expiresAt: held.expiresAt, pid: process.pid });
+    const body = JSON.stringify({ v: 1, mesh: held.mesh, peerId: held.peer.peerId, addresses: held.peer.addresses, expiresAt: held.expiresAt, pid: process.pid, ...(this.settings.network === undefined ? {} : { net: this.settings.network }) });
     const temp = join(held.file, '..', `.${randomBytes(8).toString('hex')}.tmp`);
     try {
       await fs.writeFile(temp, body, { mode: 0o600 });
@@ -344,7 +371,8 @@ function parseRecord(text: string, mesh: string | undefined): FileRecord | undef
   if (r['v'] !== 1 || typeof r['expiresAt'] !== 'number' || !Number.isFinite(r['expiresAt'])) return undefined;
   if (!isBoundedString(r['mesh'], 256) || (mesh !== undefined && r['mesh'] !== mesh)) return undefined;
   const peer = parsePeer(r);
-  return peer === undefined ? undefined : { ...peer, expiresAt: r['expiresAt'] };
+  const network = isBoundedString(r['net'], 64) ? r['net'] : undefined;
+  return peer === undefined ? undefined : { ...peer, expiresAt: r['expiresAt'], network };
 }
 
 async function unlinkQuietly(file: string): Promise<boolean> {

@@ -1,6 +1,6 @@
-import { isIP } from 'node:net';
 import { defaultFrameLimits } from '../../codec/limits.js';
 import { ErrorCode, PeerChannelError } from '../../errors/index.js';
+import { parseWssAddress } from './address.js';
 import { containerSizeFor, MAX_VARINT_FRAME } from './batch-container.js';
 
 /**
@@ -17,6 +17,23 @@ export interface WebSocketTransportOptions {
    * @defaultValue 0
    */
   readonly port?: number;
+  /**
+   * `false` makes a dial-out-only transport, for a peer behind NAT or a firewall that nobody can
+   * dial: {@link Transport.listen} binds nothing and resolves to `[]`, so its `addresses` stay
+   * empty and nothing (hello, referrals, resolver registrations) hands out an address for it. It
+   * still dials, and takes full part in a mesh through the links it dialled.
+   * @defaultValue true
+   */
+  readonly listen?: boolean;
+  /**
+   * Addresses to announce instead of the ones derived from the bound socket: the public address
+   * of a port forward, or a subset of a wildcard bind's interfaces. Each must be a
+   * `wss://host:port` address. Ignored when `listen` is `false`.
+   * @defaultValue for a specific `host`, that host and the bound port; for a wildcard (`'0.0.0.0'`,
+   * `'::'`), every non-loopback interface address of the matching families (loopback only when
+   * the machine has nothing else)
+   */
+  readonly advertise?: readonly string[];
   /**
    * Largest frame, in bytes, that a link sends or accepts. A larger inbound frame closes the link
    * with `PC_ERR_FRAME_TOO_LARGE`; a larger outbound one throws that code from `send`.
@@ -117,12 +134,16 @@ export interface WebSocketTransportOptions {
 }
 
 /** @internal Options with every default applied. */
-export type ResolvedWsOptions = { readonly [K in keyof WebSocketTransportOptions]-?: NonNullable<WebSocketTransportOptions[K]> };
+export type ResolvedWsOptions = { readonly [K in Exclude<keyof WebSocketTransportOptions, 'advertise'>]-?: NonNullable<WebSocketTransportOptions[K]> } & {
+  readonly advertise: readonly string[] | undefined;
+};
 
 /** @internal The defaults of {@link WebSocketTransportOptions}. */
 export const wsDefaults: ResolvedWsOptions = Object.freeze({
   host: '127.0.0.1',
   port: 0,
+  listen: true,
+  advertise: undefined,
   maxFrameBytes: defaultFrameLimits.maxFrameBytes,
   maxBatchBytes: 262_144,
   handshakeTimeoutMs: 10_000,
@@ -166,16 +187,18 @@ export function resolveWsOptions(options: WebSocketTransportOptions): ResolvedWs
   if (o.maxPendingSendBytes < o.maxFrameBytes) invalid('maxPendingSendBytes must be at least maxFrameBytes');
   if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65_535) invalid(`port must be 0..65535, got ${String(o.port)}`);
   if (typeof o.host !== 'string' || o.host.length === 0) invalid('host must be a non-empty string');
+  if (typeof o.listen !== 'boolean') invalid('listen must be a boolean');
+  if (o.advertise !== undefined) {
+    if (!Array.isArray(o.advertise) || !o.advertise.every((a) => typeof a === 'string' && parseWssAddress(a) !== undefined)) {
+      invalid('advertise must be a list of wss://host:port addresses');
+    }
+    return Object.freeze({ ...o, advertise: Object.freeze([...o.advertise]) });
+  }
   if (o.maxFrameBytes > MAX_VARINT_FRAME) invalid(`maxFrameBytes must be at most ${MAX_VARINT_FRAME}`);
   if (o.maxBatchBytes < containerSizeFor(o.maxFrameBytes)) {
     invalid(`maxBatchBytes (${o.maxBatchBytes}) must be at least maxFrameBytes + 5 (${containerSizeFor(o.maxFrameBytes)})`);
   }
   return Object.freeze(o);
-}
-
-/** @internal True for the wildcard listen addresses. */
-export function isWildcard(host: string): boolean {
-  return host === '0.0.0.0' || host === '::' || (isIP(host) === 6 && /^[0:]+$/.test(host));
 }
 
 function invalid(message: string): never {

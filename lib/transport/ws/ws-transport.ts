@@ -83,12 +83,14 @@ export class WebSocketTransport implements Transport {
   }
 
   private async startListening(): Promise<readonly string[]> {
+    if (!this.options.listen) return this.announced;
     const certificate = await certificateFor(this.identity);
     if (this.closing !== undefined) throw new PeerChannelError(ErrorCode.CLOSED, 'transport is closed');
     const listener = new WsListener(this.options, certificate, (ws, socket, peerId, remoteAddress) => this.accepted(ws, socket, peerId, remoteAddress));
     this.listener = listener;
     try {
-      this.announced = Object.freeze(await listener.start());
+      const bound = await listener.start();
+      this.announced = Object.freeze([...(this.options.advertise ?? bound)]);
     } catch (error) {
       this.listener = undefined;
       throw error;
