@@ -20,6 +20,7 @@ import { RouteTable } from './route-table.js';
 import { Router } from './router.js';
 import { SeenCache } from './seen-cache.js';
 import { TreeBroadcast } from './tree-broadcast.js';
+import type { TraceHook } from './trace-hook.js';
 
 /** Online once the first neighbour finished the handshake; offline at zero neighbours. */
 export type MeshStatus = 'online' | 'offline';
@@ -61,8 +62,10 @@ export class Mesh implements MeshCore {
   private readonly abort = new AbortController();
   private inboundSub: Subscription | undefined;
   private isClosed = false;
-  /** Set by the channel layer. */
-  onDeliver: (message: DeliveredMessage) => void = () => undefined;
+  /** Set by the channel layer; returns the code a message was refused with, if it was. */
+  onDeliver: (message: DeliveredMessage) => string | undefined = () => undefined;
+  /** Set while message tracing is on (by the observe layer). */
+  tracer: TraceHook | undefined;
 
   /** Hot, replays the current status. */
   readonly status$: Observable<MeshStatus> = this.status.pipe(distinctUntilChanged());
@@ -389,10 +392,10 @@ export class Mesh implements MeshCore {
     return n;
   }
 
-  deliver(message: DeliveredMessage): void {
-    if (this.isClosed) return;
+  deliver(message: DeliveredMessage): string | undefined {
+    if (this.isClosed) return ErrorCode.CLOSED;
     this.stats.delivered += 1;
-    this.onDeliver(message);
+    return this.onDeliver(message);
   }
 
   decide(make: () => PropagationDecision): void {

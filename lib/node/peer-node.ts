@@ -21,6 +21,8 @@ import { nodeDefaults } from './defaults.js';
 import { parseMeshAddress } from './mesh-address.js';
 import type { PeerNodeOptions } from './options.js';
 import { type Token, token } from './token.js';
+import type { MeshView, MeshViewOptions, NodeDescription } from '../observe/index.js';
+import { type MessageTrace, NodeObserver, ObserveContract, type TraceSummary, defaultObserveOptions } from '../observe/index.js';
 
 /** Injection token for the {@link PeerNode} that hosts a service. */
 export const PEER_NODE: Token<PeerNode> = token<PeerNode>('node');
@@ -51,6 +53,7 @@ export class PeerNode {
   /** This node's child container: register your own services here. */
   readonly container: DependencyContainer;
   private readonly channel: Channel;
+  private observer!: NodeObserver;
   private readonly closers: (() => Promise<void> | void)[] = [];
   private closing: Promise<void> | undefined;
 
@@ -134,6 +137,7 @@ export class PeerNode {
         maxRepliesPerGather: options.maxRepliesPerGather ?? 10_000,
         maxHops: limits.maxHops,
       });
+      node.attachObserver({ ...defaultObserveOptions, ...options.observe });
       node.closers.push(() => mesh.close(), () => transport.close());
       if (resolver !== undefined) {
         const r = resolver;
@@ -151,6 +155,51 @@ export class PeerNode {
       await Promise.allSettled([transport.close(), resolver?.close(), ...extraTransports.map((t) => t.close())]);
       throw toPeerChannelError(error, ErrorCode.INTERNAL);
     }
+  }
+
+  private attachObserver(options: typeof defaultObserveOptions): void {
+    const observer = new NodeObserver({ mesh: this.mesh, proxy: this.proxy(ObserveContract), host: (impl) => this.host(ObserveContract, impl) }, options);
+    this.observer = observer;
+    this.channel.beginTrace = (body) => observer.begin(body);
+    this.closers.unshift(() => observer.close());
+  }
+
+  /**
+   * The tree of a message this node sent with `proxy.traced()`: who got it, by which path, in how
+   * many hops and milliseconds, and for each known member that did not, the last node that could
+   * have passed it on and why it did not.
+   *
+   * @remarks Cold: each subscription emits the tree as it stands, again after each report, and a
+   * last time when the trace completes (`traceTtlMs` after the send), then completes.
+   * @throws PeerChannelError `PC_ERR_TRACE_UNKNOWN` for an id this node neither has in flight nor remembers.
+   * @example
+   * ```ts
+   * const id = await node.proxy(Chat).traced().say('alice', 'hello');
+   * node.trace(id).subscribe((t) => console.log(t.receivers.length, t.missed));
+   * ```
+   */
+  trace(id: string): Observable<MessageTrace> {
+    return this.observer.trace$(id);
+  }
+
+  /** The traces this node has in flight and remembers, newest first. */
+  traces(): TraceSummary[] {
+    return this.observer.traces();
+  }
+
+  /**
+   * Gathers a small description (neighbours, link utility, counters) from every node that
+   * answers within the timeout, and joins them into a graph. Its members also count as known
+   * members in later traces.
+   */
+  meshView(options?: MeshViewOptions): Promise<MeshView> {
+    this.assertOpen();
+    return this.observer.meshView(options);
+  }
+
+  /** This node's own description, as it answers mesh-view queries. */
+  describe(): NodeDescription {
+    return this.observer.describe();
   }
 
   /** This node's peer id (hex SHA-256 of its public key). */

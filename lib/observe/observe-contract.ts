@@ -1,0 +1,20 @@
+import { PeerContract, PeerOperation, contractStub } from '../contracts/index.js';
+
+/**
+ * The built-in contract every node hosts for tracing and the mesh view.
+ *
+ * @remarks
+ * `report` is a directed one-way call: a node tells a traced message's sender what it did with
+ * it. `describe` is a reply operation gathered over the mesh: each node answers with a small
+ * description of itself. Both payloads are tuples validated by their decoders.
+ * @internal
+ */
+@PeerContract('peerchannel.observe')
+export class ObserveContract {
+  @PeerOperation() report(report: unknown[]): void {
+    void report;
+  }
+  @PeerOperation({ reply: true }) describe(): Promise<unknown[]> {
+    return contractStub();
+  }
+}
