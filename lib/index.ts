@@ -10,7 +10,7 @@ export { currentCall } from './channel/call-context.js';
 export type { PeerCall, Reply, GatherOptions } from './channel/peer-call.js';
 export type { PeerProxy, GatherProxy, TracedProxy, CallStyles, OperationKeys } from './channel/proxy.js';
 export { withinHops, fromPeer, ofOperation, notFromSelf } from './channel/operators.js';
-export type { MeshStatus } from './mesh/mesh.js';
+export type { MeshStatus, HandshakeTiming } from './mesh/mesh.js';
 export type { MeshStats } from './mesh/mesh-stats.js';
 export type { NeighborInfo } from './mesh/neighbor.js';
 export { defaultMeshTuning, type NeighborLimits, type BroadcastMode, type MeshTuning } from './mesh/options.js';

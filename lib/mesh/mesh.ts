@@ -25,6 +25,13 @@ import type { TraceHook } from './trace-hook.js';
 /** Online once the first neighbour finished the handshake; offline at zero neighbours. */
 export type MeshStatus = 'online' | 'offline';
 
+/** How long one link took from dial (or accept) through admission and handshake to a neighbour. */
+export interface HandshakeTiming {
+  readonly peerId: string;
+  readonly direction: 'inbound' | 'outbound';
+  readonly ms: number;
+}
+
 /** Handles an extension frame from a neighbour. */
 export type ExtensionHandler = (from: Neighbor, payload: unknown) => void;
 
@@ -59,6 +66,7 @@ export class Mesh implements MeshCore {
   private readonly neighborSet = new BehaviorSubject<readonly NeighborInfo[]>([]);
   private readonly decisions = new Subject<PropagationDecision>();
   private readonly errors = new Subject<PeerChannelError>();
+  private readonly handshakes = new Subject<HandshakeTiming>();
   private readonly abort = new AbortController();
   private inboundSub: Subscription | undefined;
   private isClosed = false;
@@ -75,6 +83,8 @@ export class Mesh implements MeshCore {
   readonly decisions$: Observable<PropagationDecision> = this.decisions.asObservable();
   /** Hot: dropped input, refused links, failed handlers. */
   readonly errors$: Observable<PeerChannelError> = this.errors.asObservable();
+  /** Hot: how long each link that became a neighbour took, from dial or accept to the neighbour set. */
+  readonly handshakes$: Observable<HandshakeTiming> = this.handshakes.asObservable();
 
   constructor(private readonly options: MeshOptions) {
     this.guard = new LinkGuard(options);
@@ -225,6 +235,7 @@ export class Mesh implements MeshCore {
       throw toPeerChannelError(error, ErrorCode.DIAL_FAILED);
     }
     this.pending.add(link);
+    const started = performance.now();
     try {
       await this.guard.admit(link, 'dialer', signal);
       const result = await dialerHandshake(
@@ -242,6 +253,7 @@ export class Mesh implements MeshCore {
       }
       const neighbor = this.register(new Neighbor(result.peerId, link, result.addresses));
       if (neighbor === undefined) throw new PeerChannelError(ErrorCode.DUPLICATE_LINK, `already linked to ${result.peerId.slice(0, 12)}`);
+      this.timed(neighbor, started);
       return neighborInfo(neighbor);
     } catch (error) {
       if (error instanceof HandshakeRefused) this.manager.referred(error.referrals);
@@ -257,6 +269,7 @@ export class Mesh implements MeshCore {
       return;
     }
     this.pending.add(link);
+    const started = performance.now();
     try {
       const signal = this.abort.signal;
       await this.guard.admit(link, 'acceptor', signal);
@@ -275,7 +288,8 @@ export class Mesh implements MeshCore {
         return;
       }
       welcome(link, this.localPeerId, this.options.transport.addresses, this.options.helloExt);
-      this.register(new Neighbor(hello.peerId, link, hello.addresses));
+      const neighbor = this.register(new Neighbor(hello.peerId, link, hello.addresses));
+      if (neighbor !== undefined) this.timed(neighbor, started);
     } catch (error) {
       const e = failLink(link, error);
       this.count(e.code);
@@ -283,6 +297,10 @@ export class Mesh implements MeshCore {
     } finally {
       this.pending.delete(link);
     }
+  }
+
+  private timed(neighbor: Neighbor, started: number): void {
+    if (this.handshakes.observed) this.handshakes.next({ peerId: neighbor.peerId, direction: neighbor.direction, ms: performance.now() - started });
   }
 
   /** Two links to one peer: keep the one dialled by the lower peer id (both sides agree). */
@@ -479,6 +497,7 @@ export class Mesh implements MeshCore {
     this.neighborSet.complete();
     this.decisions.complete();
     this.errors.complete();
+    this.handshakes.complete();
     this.seen.clear();
   }
 }

@@ -8,7 +8,7 @@ import { defaultFrameLimits } from '../codec/index.js';
 import { type ContractClass, describeContract } from '../contracts/index.js';
 import { ErrorCode, PeerChannelError, toPeerChannelError } from '../errors/index.js';
 import { PeerIdentity } from '../identity/peer-identity.js';
-import { Mesh, type MeshStatus } from '../mesh/mesh.js';
+import { type HandshakeTiming, Mesh, type MeshStatus } from '../mesh/mesh.js';
 import type { MeshStats } from '../mesh/mesh-stats.js';
 import type { NeighborInfo } from '../mesh/neighbor.js';
 import { defaultNeighborLimits } from '../mesh/options.js';
@@ -235,6 +235,16 @@ export class PeerNode {
   /** Hot: dropped input, refused links, failing handlers — each a coded error. */
   get errors$(): Observable<PeerChannelError> {
     return this.mesh.errors$;
+  }
+
+  /** Hot: the duration of each handshake that gave this node a neighbour (dial or accept through admission). */
+  get handshakes$(): Observable<HandshakeTiming> {
+    return this.mesh.handshakes$;
+  }
+
+  /** Frames queued on each neighbour's link and not yet handed to the network, by peer id. */
+  linkQueues(): Map<string, number> {
+    return new Map([...this.mesh.neighbors.values()].map((n) => [n.peerId, n.link.pendingSends]));
   }
 
   /** Counters since open. */
