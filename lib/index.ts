@@ -46,4 +46,4 @@ export {
   type PnrpStoreRequest, type PnrpPongResponse, type PnrpFoundResponse, type PnrpStoredResponse, type PnrpResponseFor, type LookupHost, encodeRecord,
 } from './resolver/pnrp/index.js';
 export { PeopleNearMe, lanResolver, PRESENCE_SERVICE, defaultPresenceLimits, type PresenceLimits, type PeopleNearMeStats, type PeopleNearMeOptions, type NearbyPeer, type NearbyEvent, type PresenceAnnouncement, type LanResolver, type LanResolverOptions } from './presence/index.js';
-export { defaultObserveOptions, type ObserveOptions, type MeshViewOptions, type MessageTrace, type TraceReceiver, type TraceMiss, type MissReason, type TraceSummary, type MeshView, type NodeDescription, type LinkDescription } from './observe/index.js';
+export { startInspector, type Inspector, type InspectorOptions, defaultObserveOptions, type ObserveOptions, type MeshViewOptions, type MessageTrace, type TraceReceiver, type TraceMiss, type MissReason, type TraceSummary, type MeshView, type NodeDescription, type LinkDescription } from './observe/index.js';

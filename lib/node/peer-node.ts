@@ -182,6 +182,16 @@ export class PeerNode {
     return this.observer.trace$(id);
   }
 
+  /**
+   * Floods a traced probe (a call of the built-in observe contract that does nothing) and
+   * resolves with its id, for {@link PeerNode.trace}.
+   * @throws PeerChannelError `PC_ERR_TRACE_LIMIT` when `maxTracesInFlight` traces are in flight.
+   */
+  probe(note = ''): Promise<string> {
+    this.assertOpen();
+    return this.proxy(ObserveContract).traced().probe(note);
+  }
+
   /** The traces this node has in flight and remembers, newest first. */
   traces(): TraceSummary[] {
     return this.observer.traces();

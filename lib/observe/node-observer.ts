@@ -78,6 +78,7 @@ export class NodeObserver implements TraceHook {
         if (!call.directed) return;
         self.collector.accept(raw, call.from);
       },
+      probe(): void {},
       async describe(): Promise<unknown[]> {
         if (!self.options.answerMeshView) throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, 'this node does not answer mesh-view queries');
         if (!self.describes.take()) throw new PeerChannelError(ErrorCode.RATE_LIMITED, `mesh-view answers are limited to ${self.options.describesPerSecond}/s`);
