@@ -21,6 +21,9 @@ import { Router } from './router.js';
 import { SeenCache } from './seen-cache.js';
 import { TreeBroadcast } from './tree-broadcast.js';
 import type { TraceHook } from './trace-hook.js';
+import { debugLog } from '../internal/debug-log.js';
+
+const log = debugLog('mesh');
 
 /** Online once the first neighbour finished the handshake; offline at zero neighbours. */
 export type MeshStatus = 'online' | 'offline';
@@ -327,8 +330,10 @@ export class Mesh implements MeshCore {
       existing.link.close(ErrorCode.DUPLICATE_LINK, 'replaced by a preferred link');
     }
     this.neighborMap.set(neighbor.peerId, neighbor);
+    if (log.enabled) log('%s linked to %s (%s)', this.localPeerId.slice(0, 8), neighbor.peerId.slice(0, 8), neighbor.direction);
     void neighbor.link.closed.then((info) => {
       if (this.neighborMap.get(neighbor.peerId) === neighbor) {
+        if (log.enabled) log('%s lost %s: %s %s (%s)', this.localPeerId.slice(0, 8), neighbor.peerId.slice(0, 8), info.code, info.reason, info.remote ? 'remote' : 'local');
         this.neighborMap.delete(neighbor.peerId);
         // Local closes were counted by whoever closed; count what the other side or the network ended.
         if (info.remote && info.code !== 'PC_OK' && info.code !== ErrorCode.DUPLICATE_LINK) this.count(info.code);
@@ -422,12 +427,14 @@ export class Mesh implements MeshCore {
 
   violation(from: Neighbor, error: PeerChannelError): void {
     this.count(error.code);
+    if (log.enabled) log('%s closing %s: %s %s', this.localPeerId.slice(0, 8), from.peerId.slice(0, 8), error.code, error.message);
     this.report(error);
     from.link.close(error.code, error.message);
   }
 
   drop(code: string, message: string): void {
     this.count(code);
+    if (log.enabled) log('%s dropped: %s %s', this.localPeerId.slice(0, 8), code, message);
     this.report(new PeerChannelError(code as ErrorCode, message));
   }
 

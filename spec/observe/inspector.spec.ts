@@ -65,6 +65,10 @@ function socket(token: string, origin: string): Promise<{ ws?: WebSocket; status
   });
 }
 
+/** Runs in the page (no DOM types here: this spec compiles for Node). */
+declare function counts(...selectors: string[]): number[];
+const COUNTS = `globalThis.counts = (...s) => s.map((x) => document.querySelectorAll(x).length);`;
+
 describe('inspector', () => {
   it('guards Host, Origin and token, and bounds what a page sends', async () => {
     const token = new URLSearchParams(new URL(inspector.url).hash.slice(1)).get('token')!;
@@ -91,9 +95,10 @@ describe('inspector', () => {
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(e.message));
     page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    await page.addInitScript(COUNTS);
     await page.goto(inspector.url);
     const graph = (n: number, l: number) =>
-      page.waitForFunction(([n, l]) => document.querySelectorAll('#graph circle.node').length === n && document.querySelectorAll('#graph line.link').length === l, [n, l] as const, { timeout: 20_000 });
+      page.waitForFunction(([n, l]) => counts('#graph circle.node', '#graph line.link').join() === `${n},${l}`, [n, l] as const, { timeout: 20_000 });
     await graph(10, 12);
     expect(await page.locator('#counters tr').count()).toBe(10);
 
@@ -101,7 +106,7 @@ describe('inspector', () => {
     await graph(9, 10);
 
     await page.click('#probe');
-    await page.waitForFunction(() => document.querySelectorAll('#tree li').length === 9 && document.querySelectorAll('#missed li').length === 1, null, { timeout: 20_000 });
+    await page.waitForFunction(() => counts('#tree li', '#missed li').join() === '9,1', null, { timeout: 20_000 });
     const missed = await page.locator('#missed li').innerText();
     expect(missed).toContain(nodes[7]!.peerId.slice(0, 8));
     expect(await page.locator('#graph circle.got').count()).toBe(8);
