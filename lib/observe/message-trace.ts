@@ -90,10 +90,11 @@ export function assembleTrace(
     for (const p of r.forwardedTo) members.add(p);
     for (const p of r.known) members.add(p);
   }
+  const reasons = missReasons(head.origin, reports, knowledge);
   const missed: TraceMiss[] = [];
   for (const m of [...members].sort()) {
     if (m === head.origin || reports.has(m)) continue;
-    missed.push(whyMissed(m, reports, knowledge));
+    missed.push(reasons.get(m) ?? { peerId: m, lastNode: undefined, reason: 'unreachable' });
   }
   return { ...head, receivers, missed };
 }
@@ -112,20 +113,33 @@ function pathOf(peer: string, origin: string, reports: ReadonlyMap<string, Trace
   return { path, complete: true };
 }
 
-function whyMissed(m: string, reports: ReadonlyMap<string, TraceReport>, knowledge: MeshKnowledge): TraceMiss {
+/**
+ * For every peer some report points at, the best explanation of why it may have missed the
+ * message, in this order: passed on but not reported, held by a filter, out of hops, not passed
+ * on, link gone since the last mesh view, known but not linked. Reports are read nearest first,
+ * so among equals the node closest to the sender is named. One pass over the reports.
+ */
+function missReasons(origin: string, reports: ReadonlyMap<string, TraceReport>, knowledge: MeshKnowledge): Map<string, TraceMiss> {
   const all = [...reports.values()].sort((a, b) => a.hops - b.hops || (a.peerId < b.peerId ? -1 : 1));
-  const pick = (test: (r: TraceReport) => boolean) => all.find(test);
-  const forwarded = pick((r) => r.forwardedTo.includes(m));
-  if (forwarded) return { peerId: m, lastNode: forwarded.peerId, reason: 'no-report' };
-  for (const reason of ['filter', 'hop-limit']) {
-    const r = pick((x) => x.neighbors.includes(m) && x.reason === reason);
-    if (r) return { peerId: m, lastNode: r.peerId, reason };
+  const links = new Map<string, Set<string>>();
+  const addLink = (a: string, b: string) => {
+    let set = links.get(a);
+    if (set === undefined) links.set(a, (set = new Set()));
+    set.add(b);
+  };
+  for (const [a, set] of knowledge.links) for (const b of set) (addLink(a, b), addLink(b, a));
+  const best = new Map<string, { rank: number; miss: TraceMiss }>();
+  const offer = (peerId: string, rank: number, lastNode: string, reason: string) => {
+    if (peerId === origin || reports.has(peerId)) return;
+    const b = best.get(peerId);
+    if (b === undefined || rank < b.rank) best.set(peerId, { rank, miss: { peerId, lastNode, reason } });
+  };
+  for (const r of all) {
+    for (const p of r.forwardedTo) offer(p, 0, r.peerId, 'no-report');
+    const rank = r.reason === 'filter' ? 1 : r.reason === 'hop-limit' ? 2 : 3;
+    for (const p of r.neighbors) offer(p, rank, r.peerId, r.reason ?? 'not-forwarded');
+    for (const p of links.get(r.peerId) ?? []) offer(p, 4, r.peerId, 'link-down');
+    for (const p of r.known) offer(p, 5, r.peerId, 'not-linked');
   }
-  const linked = pick((r) => r.neighbors.includes(m));
-  if (linked) return { peerId: m, lastNode: linked.peerId, reason: linked.reason ?? 'not-forwarded' };
-  const was = pick((r) => knowledge.links.get(r.peerId)?.has(m) === true || knowledge.links.get(m)?.has(r.peerId) === true);
-  if (was) return { peerId: m, lastNode: was.peerId, reason: 'link-down' };
-  const knew = pick((r) => r.known.includes(m));
-  if (knew) return { peerId: m, lastNode: knew.peerId, reason: 'not-linked' };
-  return { peerId: m, lastNode: undefined, reason: 'unreachable' };
+  return new Map([...best].map(([k, v]) => [k, v.miss]));
 }
