@@ -46,3 +46,22 @@ describe('observe input from peers', () => {
     expect(a!.status).toBe('online');
   });
 });
+
+describe('the trace mark under message signing', () => {
+  it('is covered by the signature: a relay cannot add it to, or strip it from, a signed message', async () => {
+    const { PeerIdentity } = await import('../../lib/identity/peer-identity.js');
+    const { signMessage, verifyMessage } = await import('../../lib/security/message-signing.js');
+    const { encodeBody } = await import('../../lib/codec/index.js');
+    const origin = PeerIdentity.generate();
+    const body = { type: 'call' as const, id, origin: origin.peerId, target: null, contract: 'chat', operation: 'say', args: ['a', 'b'], wantsReply: false };
+    const plain = encodeBody(body);
+    const marked = encodeBody({ ...body, trace: true });
+    expect(Buffer.compare(plain, marked)).not.toBe(0);
+    const sigPlain = signMessage(origin, plain);
+    const sigMarked = signMessage(origin, marked);
+    expect(verifyMessage(origin.peerId, plain, sigPlain)).toBe(true);
+    expect(verifyMessage(origin.peerId, marked, sigMarked)).toBe(true);
+    expect(verifyMessage(origin.peerId, marked, sigPlain)).toBe(false);
+    expect(verifyMessage(origin.peerId, plain, sigMarked)).toBe(false);
+  });
+});

@@ -109,6 +109,17 @@ describe('message trace', () => {
     await expect(chat.say('a', '4')).resolves.toMatch(/^[0-9a-f]{32}$/);
   });
 
+  it('traces a flood in message security mode (signed bodies and signed reports)', async () => {
+    mesh = new MemoryMesh(12);
+    const n = await lettered('ABC', { ...short, security: 'message' });
+    await mesh.line([n.A!, n.B!, n.C!]);
+    hostChat(n);
+    const id = await n.A!.proxy(Chat).traced().say('a', 'signed');
+    const t = await completed(n.A!, id);
+    expect(t.receivers.map((r) => r.hops)).toEqual([0, 1, 2]);
+    expect(t.receivers[2]!.path).toEqual([n.A!.peerId, n.B!.peerId, n.C!.peerId]);
+  });
+
   it('refuses traced() on reply operations and unknown trace ids', async () => {
     mesh = new MemoryMesh(11);
     const [a] = await mesh.add(1);
