@@ -162,7 +162,12 @@ export async function startInspector(node: PeerNode, options: InspectorOptions =
     let watching: Subscription | undefined;
     const watch = (id: string) => {
       watching?.unsubscribe();
-      watching = node.trace(id).subscribe({ next: (trace) => send(ws, { type: 'trace', trace }), error: () => undefined });
+      watching = undefined;
+      try {
+        watching = node.trace(id).subscribe({ next: (trace) => send(ws, { type: 'trace', trace }), error: () => undefined });
+      } catch (error) {
+        send(ws, { type: 'error', ...toPeerChannelError(error).toWire() });
+      }
     };
     ws.on('message', (data, isBinary) => {
       if (isBinary || !bucket.take()) {
