@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { pathToFileURL } from 'node:url';
-import { MemoryNetwork, PeerNode, memoryTransport } from '../lib/index.js';
+import { MemoryNetwork, PeerNode, type PeerNodeOptions, memoryTransport } from '../lib/index.js';
 import { floodWorkload } from './flood-workload.js';
 
-async function meshOf(count: number): Promise<{ nodes: PeerNode[]; close: () => Promise<void> }> {
+export async function meshOf(count: number, options: Omit<PeerNodeOptions, "transport" | "resolver" | "neighbors"> = {}): Promise<{ nodes: PeerNode[]; close: () => Promise<void> }> {
   const net = new MemoryNetwork({ seed: 1 });
   const nodes = await Promise.all(
-    Array.from({ length: count }, () => PeerNode.open('net.p2p://bench', { transport: memoryTransport(net), resolver: null, neighbors: { min: 0, ideal: 0, max: 16 } })),
+    Array.from({ length: count }, () => PeerNode.open('net.p2p://bench', { ...options, transport: memoryTransport(net), resolver: null, neighbors: { min: 0, ideal: 0, max: 16 } })),
   );
   // A ring plus one chord per node: connected, with cycles (so duplicates happen as in real meshes).
   for (let i = 0; i < count; i++) {

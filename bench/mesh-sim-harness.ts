@@ -263,7 +263,7 @@ export class MeshSim {
     const prev = to.mesh.onDeliver;
     to.mesh.onDeliver = (m) => {
       if (Buffer.compare(m.body.id, body.id) === 0) hops = m.hops;
-      prev(m);
+      return prev(m);
     };
     try {
       from.mesh.direct(body as CallBody & { target: string });

@@ -8,9 +8,9 @@ export { parseMeshAddress } from './node/mesh-address.js';
 export { token, type Token } from './node/token.js';
 export { currentCall } from './channel/call-context.js';
 export type { PeerCall, Reply, GatherOptions } from './channel/peer-call.js';
-export type { PeerProxy, GatherProxy, CallStyles, OperationKeys } from './channel/proxy.js';
+export type { PeerProxy, GatherProxy, TracedProxy, CallStyles, OperationKeys } from './channel/proxy.js';
 export { withinHops, fromPeer, ofOperation, notFromSelf } from './channel/operators.js';
-export type { MeshStatus } from './mesh/mesh.js';
+export type { MeshStatus, HandshakeTiming } from './mesh/mesh.js';
 export type { MeshStats } from './mesh/mesh-stats.js';
 export type { NeighborInfo } from './mesh/neighbor.js';
 export { defaultMeshTuning, type NeighborLimits, type BroadcastMode, type MeshTuning } from './mesh/options.js';
@@ -47,3 +47,4 @@ export {
   type PnrpStoreRequest, type PnrpPongResponse, type PnrpFoundResponse, type PnrpStoredResponse, type PnrpResponseFor, type LookupHost, encodeRecord,
 } from './resolver/pnrp/index.js';
 export { PeopleNearMe, lanResolver, PRESENCE_SERVICE, defaultPresenceLimits, type PresenceLimits, type PeopleNearMeStats, type PeopleNearMeOptions, type NearbyPeer, type NearbyEvent, type PresenceAnnouncement, type LanResolver, type LanResolverOptions } from './presence/index.js';
+export { startInspector, type Inspector, type InspectorOptions, defaultObserveOptions, type ObserveOptions, type MeshViewOptions, type MessageTrace, type TraceReceiver, type TraceMiss, type MissReason, type TraceSummary, type MeshView, type NodeDescription, type LinkDescription } from './observe/index.js';

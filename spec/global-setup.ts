@@ -7,8 +7,11 @@ import { spawnSync } from 'node:child_process';
  * so a type error still fails the test command, while a focused `vitest run` stays usable.
  */
 export default function setup(): void {
-  const result = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { encoding: 'utf8' });
-  if (result.status !== 0) {
-    process.stderr.write(`global-setup: tsc reported errors (dist/ was still emitted):\n${result.stdout.slice(0, 4000)}\n`);
+  // The second project is the inspector's browser page (DOM types, ES modules).
+  for (const project of ['tsconfig.build.json', 'tsconfig.page.json']) {
+    const result = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project], { encoding: 'utf8' });
+    if (result.status !== 0) {
+      process.stderr.write(`global-setup: tsc -p ${project} reported errors (dist/ was still emitted):\n${result.stdout.slice(0, 4000)}\n`);
+    }
   }
 }

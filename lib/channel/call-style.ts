@@ -10,4 +10,6 @@ export interface CallStyle {
   readonly timeoutMs?: number;
   /** Gather replies from the mesh instead of awaiting one. */
   readonly gather?: GatherOptions;
+  /** Mark the message for tracing; the call resolves with its hex id. */
+  readonly trace?: boolean;
 }

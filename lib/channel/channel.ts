@@ -29,6 +29,8 @@ export class Channel {
   readonly dispatcher: Dispatcher;
   private readonly tracker: ReplyTracker;
   private idPool = Buffer.alloc(0);
+  /** Set by the observe layer: registers a traced message before it is sent (may throw `PC_ERR_TRACE_LIMIT`). */
+  beginTrace: ((body: CallBody) => void) | undefined;
   private idOffset = 0;
 
   constructor(
@@ -55,14 +57,15 @@ export class Channel {
     return id;
   }
 
-  private onDeliver(message: DeliveredMessage): void {
+  private onDeliver(message: DeliveredMessage): ErrorCode | undefined {
     if (message.body.type === 'reply') {
       if (!this.tracker.accept(message.body, message.hops)) {
         this.mesh.drop(ErrorCode.FRAME_UNEXPECTED, 'reply to no waiting call');
+        return ErrorCode.FRAME_UNEXPECTED;
       }
-      return;
+      return undefined;
     }
-    this.dispatcher.dispatch(message as DeliveredMessage & { body: CallBody });
+    return this.dispatcher.dispatch(message as DeliveredMessage & { body: CallBody });
   }
 
   private reply(call: CallBody, ok: boolean, value: unknown): void {
@@ -93,6 +96,7 @@ export class Channel {
     if (style.gather !== undefined && !wantsReply) {
       throw new PeerChannelError(ErrorCode.NOT_A_REPLY_OPERATION, `'${contract.name}.${op.name}' is one-way: there are no replies to gather`);
     }
+    if (style.trace === true) return this.invokeTraced(contract, op, args, style, hops);
     const make = (): CallBody => ({
       type: 'call', id: this.newId(), origin: this.mesh.localPeerId, target: style.target ?? null,
       contract: contract.name, operation: op.name, args, wantsReply,
@@ -121,6 +125,20 @@ export class Channel {
     const failure = this.trySend(body, hops, () => this.tracker.cancel(body.id));
     if (failure !== undefined) this.tracker.fail(body.id, failure);
     return answer;
+  }
+
+  private invokeTraced(contract: ContractDescriptor, op: OperationDescriptor, args: readonly unknown[], style: CallStyle, hops: number | undefined): Promise<string> {
+    if (op.kind === 'reply' || style.gather !== undefined) {
+      throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, `traced() takes one-way operations; '${contract.name}.${op.name}' waits for replies`);
+    }
+    if (this.beginTrace === undefined) throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, 'message tracing is off on this node');
+    const body: CallBody = {
+      type: 'call', id: this.newId(), origin: this.mesh.localPeerId, target: style.target ?? null,
+      contract: contract.name, operation: op.name, args, wantsReply: false, trace: true,
+    };
+    this.beginTrace(body);
+    const failure = this.trySend(body, hops);
+    return failure === undefined ? Promise.resolve(Buffer.from(body.id).toString('hex')) : Promise.reject(failure);
   }
 
   /**

@@ -68,28 +68,28 @@ export class Dispatcher {
     if (b) b.implementation = undefined;
   }
 
-  /** Handles one delivered call. */
-  dispatch(message: DeliveredMessage & { body: CallBody }): void {
+  /** Handles one delivered call; returns the code it was refused with, if it was. */
+  dispatch(message: DeliveredMessage & { body: CallBody }): ErrorCode | undefined {
     const body = message.body;
     const b = this.bound.get(body.contract);
     if (b === undefined) {
       this.env.drop(ErrorCode.UNKNOWN_CONTRACT, `no contract '${body.contract}' is bound on this node`);
-      return;
+      return ErrorCode.UNKNOWN_CONTRACT;
     }
     const op = b.descriptor.operations.get(body.operation);
     if (op === undefined) {
       this.env.drop(ErrorCode.UNKNOWN_OPERATION, `contract '${body.contract}' has no operation '${body.operation}'`);
-      return;
+      return ErrorCode.UNKNOWN_OPERATION;
     }
     if (body.wantsReply && op.kind !== 'reply') {
       this.env.drop(ErrorCode.NOT_A_REPLY_OPERATION, `'${body.contract}.${body.operation}' is one-way but the caller waits for a reply`);
-      return;
+      return ErrorCode.NOT_A_REPLY_OPERATION;
     }
     const mismatch = checkArguments(op, body.args);
     if (mismatch !== undefined) {
       this.env.drop(ErrorCode.BAD_ARGUMENTS, `${body.contract}: ${mismatch}`);
       if (body.wantsReply && message.kind === 'direct') this.env.reply(body, false, { code: ErrorCode.BAD_ARGUMENTS, message: mismatch });
-      return;
+      return ErrorCode.BAD_ARGUMENTS;
     }
     const call: PeerCall = {
       id: idHex(body.id),
@@ -105,14 +105,14 @@ export class Dispatcher {
     };
     if (this.calls.observed) this.calls.next(call);
     const impl = b.implementation;
-    if (impl === undefined) return;
+    if (impl === undefined) return undefined;
     const method = (impl as Record<string, (...args: unknown[]) => unknown>)[op.method] as (...args: unknown[]) => unknown;
     let result: unknown;
     try {
       result = runInCall(call, () => method.apply(impl, body.args as unknown[]));
     } catch (error) {
       this.failed(body, error);
-      return;
+      return ErrorCode.HANDLER_FAILED;
     }
     if (body.wantsReply) {
       Promise.resolve(result).then(
@@ -122,6 +122,7 @@ export class Dispatcher {
     } else if (result instanceof Promise) {
       result.catch((error: unknown) => this.failed(body, error));
     }
+    return undefined;
   }
 
   private failed(body: CallBody, error: unknown): void {

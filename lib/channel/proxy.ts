@@ -21,7 +21,20 @@ export interface CallStyles<C> {
   gather(options?: GatherOptions): GatherProxy<C>;
   /** `gather()` with the default timeout. */
   readonly all: GatherProxy<C>;
+  /**
+   * Marks the next calls for tracing: every node that handles one reports back what it did, and
+   * `node.trace(id)` assembles the tree. One-way operations only; each resolves with the hex id.
+   */
+  traced(): TracedProxy<C>;
 }
+
+/**
+ * A proxy whose one-way operations send a traced message and resolve with its hex id (for
+ * `node.trace(id)`); reply operations throw `PC_ERR_INVALID_ARGUMENT`.
+ */
+export type TracedProxy<C> = {
+  readonly [K in OperationKeys<C>]: C[K] extends (...args: infer A) => unknown ? (...args: A) => Promise<string> : never;
+};
 
 /**
  * A typed proxy for contract `C`: each operation returns a Promise of its result (one-way
@@ -71,6 +84,7 @@ export function createProxy<C>(channel: Channel, contract: ContractDescriptor, s
     if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, 'gather timeoutMs must be positive');
     return derive({ ...style, gather: options });
   };
+  proxy.traced = () => derive({ ...style, trace: true });
   Object.defineProperty(proxy, 'all', { get: () => derive({ ...style, gather: {} }), enumerable: false });
   // Not thenable: `await node.proxy(C)` must not try to call a `then` operation.
   proxy.then = undefined;

@@ -19,6 +19,11 @@ export interface CallBody {
   readonly args: readonly unknown[];
   /** True when the sender waits for replies. */
   readonly wantsReply: boolean;
+  /**
+   * The sender asked every node that handles this message to report what it did (a message
+   * trace). Part of the signed body, so in signing modes only the origin can set it.
+   */
+  readonly trace?: boolean;
 }
 
 /** The signed part of a reply to a call. */
@@ -43,6 +48,7 @@ function shape(message: string): PeerChannelError {
 /** Encodes a body; its bytes are what message security signs. */
 export function encodeBody(body: MessageBody): Uint8Array {
   if (body.type === 'call') {
+    if (body.trace === true) return pack([0, body.id, body.origin, body.target, body.contract, body.operation, body.args, body.wantsReply, 1]);
     return pack([0, body.id, body.origin, body.target, body.contract, body.operation, body.args, body.wantsReply]);
   }
   return pack([1, body.id, body.origin, body.target, body.inReplyTo, body.ok, body.value]);
@@ -72,7 +78,8 @@ export function decodeBody(data: Uint8Array, limits: FrameLimits = defaultFrameL
   }
   if (!Array.isArray(raw)) throw shape('message body must be a tuple');
   if (raw[0] === 0) {
-    if (raw.length !== 8) throw shape('call body must have 8 fields');
+    // A ninth field is the trace mark; it must be exactly 1.
+    if (raw.length !== 8 && (raw.length !== 9 || raw[8] !== 1)) throw shape('call body must have 8 fields, or 9 with the trace mark 1');
     const args = raw[6];
     if (!Array.isArray(args) || args.length > limits.maxArgs) throw shape(`call arguments must be a list of at most ${limits.maxArgs}`);
     if (typeof raw[7] !== 'boolean') throw shape('wantsReply must be a boolean');
@@ -85,6 +92,7 @@ export function decodeBody(data: Uint8Array, limits: FrameLimits = defaultFrameL
       operation: name(raw[5], 'operation', limits),
       args,
       wantsReply: raw[7],
+      trace: raw.length === 9,
     };
   }
   if (raw[0] === 1) {

@@ -62,7 +62,7 @@ export const ErrorCode = {
   LINK_QUEUE_BYTES: 'PC_ERR_LINK_QUEUE_BYTES',
   /** The other side sent pings faster than `maxPingBurst` / `maxPingsPerSecond` allow. */
   PING_FLOOD: 'PC_ERR_PING_FLOOD',
-  /** A neighbour sent messages or frames faster than the mesh's per-neighbour rate bounds allow. */
+  /** A neighbour sent messages or frames faster than the mesh's per-neighbour rate bounds allow; also a trace report or mesh-view answer not sent (or not accepted) because its rate bound was reached. */
   RATE_LIMITED: 'PC_ERR_RATE_LIMITED',
 
   // security
@@ -86,6 +86,14 @@ export const ErrorCode = {
 
   // limits
   LIMIT_EXCEEDED: 'PC_ERR_LIMIT_EXCEEDED',
+
+  // observe
+  /** Too many traces in flight at the sender, reports over a trace's bound, or pending reports over the reporter's bound. */
+  TRACE_LIMIT: 'PC_ERR_TRACE_LIMIT',
+  /** `node.trace(id)` for an id this node neither traced nor still remembers. */
+  TRACE_UNKNOWN: 'PC_ERR_TRACE_UNKNOWN',
+  /** The inspector refused an HTTP request or WebSocket: wrong token, Origin or Host. */
+  INSPECTOR_REFUSED: 'PC_ERR_INSPECTOR_REFUSED',
 
   INTERNAL: 'PC_ERR_INTERNAL',
 } as const;

@@ -7,6 +7,7 @@ import { type PropagationAction, type PropagationMessage, deliversLocally, forwa
 import { decodeIncoming, encodeOutgoing } from './message-intake.js';
 import { idHex, idKey } from './seen-cache.js';
 import type { TreeBroadcast } from './tree-broadcast.js';
+import { forwardedIds } from './trace-hook.js';
 
 /**
  * Peer Channel flooding: seen? → verify → filter → forward → deliver.
@@ -48,9 +49,15 @@ export class Flooder {
       id: idHex(body.id), contract: body.contract, operation: body.operation, from: body.origin, via: undefined, kind: 'flood', hops: 0,
       delivered: deliver, relayedTo, reason: reasonFor(action, remaining, deliver),
     }));
+    const tracer = body.trace === true ? core.tracer : undefined;
     if (deliver) {
       const message: DeliveredMessage = { body, kind: 'flood', hops: 0, remainingHops: remaining, via: undefined };
-      queueMicrotask(() => core.deliver(message));
+      queueMicrotask(() => {
+        const refused = core.deliver(message);
+        tracer?.handled(traceEvent(core, body, undefined, 0, refused === undefined, relayedTo, reasonFor(action, remaining, true), refused));
+      });
+    } else {
+      tracer?.handled(traceEvent(core, body, undefined, 0, false, relayedTo, reasonFor(action, remaining, false), undefined));
     }
   }
 
@@ -69,6 +76,7 @@ export class Flooder {
       // Hop-limited messages are flooded even in tree mode, so their duplicates say nothing about the tree.
       if (frame.hops === null) this.tree?.duplicate(from, body.origin);
       core.decide(() => decision(body, from, frame.travelled, false, 0, 'duplicate'));
+      if (body.trace === true) core.tracer?.handled({ body, kind: 'flood', via: from.peerId, hops: frame.travelled, duplicate: true, delivered: false, forwardedTo: [], reason: 'duplicate' });
       return;
     }
     if (!core.verify(body.origin, frame.body, frame.sig)) {
@@ -91,7 +99,8 @@ export class Flooder {
     }
     const deliver = deliversLocally(action);
     core.decide(() => decision(body, from, frame.travelled, deliver, relayedTo, reasonFor(action, remaining, deliver)));
-    if (deliver) core.deliver({ body, kind: 'flood', hops: frame.travelled, remainingHops: remaining, via: from.peerId });
+    const refused = deliver ? core.deliver({ body, kind: 'flood', hops: frame.travelled, remainingHops: remaining, via: from.peerId }) : undefined;
+    if (body.trace === true) core.tracer?.handled(traceEvent(core, body, from.peerId, frame.travelled, deliver && refused === undefined, relayedTo, reasonFor(action, remaining, deliver), refused));
   }
 
   private filter(body: CallBody, hops: number, remainingHops: number | null, origin: 'local' | 'remote'): PropagationAction {
@@ -116,6 +125,10 @@ function reasonFor(action: PropagationAction, remaining: number | null, delivere
   if (!forwards(action)) return 'filter';
   if (remaining === 0) return 'hop-limit';
   return delivered ? undefined : 'filter';
+}
+
+function traceEvent(core: MeshCore, body: CallBody, via: string | undefined, hops: number, delivered: boolean, relayedTo: number, reason: string | undefined, refused: string | undefined) {
+  return { body, kind: 'flood' as const, via, hops, duplicate: false, delivered, forwardedTo: relayedTo > 0 ? forwardedIds(core.neighbors, via) : [], reason, refused };
 }
 
 function decision(body: CallBody, from: Neighbor, hops: number, delivered: boolean, relayedTo: number, reason: string | undefined) {

@@ -5,6 +5,7 @@ import type { MeshStats } from './mesh-stats.js';
 import type { Neighbor } from './neighbor.js';
 import type { PropagationDecision, PropagationFilter } from './propagation.js';
 import type { SeenCache } from './seen-cache.js';
+import type { TraceHook } from './trace-hook.js';
 
 /**
  * The narrow bag of mesh state and services that the flooder and router work with.
@@ -24,8 +25,10 @@ export interface MeshCore {
   verify(origin: string, body: Uint8Array, sig: Uint8Array | null): boolean;
   /** Sends a frame to every neighbour except `except`; returns how many took it. */
   broadcast(frame: Uint8Array, except: Neighbor | undefined): number;
-  /** Hands a message to the channel layer. */
-  deliver(message: DeliveredMessage): void;
+  /** Set while message tracing is on; told only about messages that carry the trace mark. */
+  readonly tracer: TraceHook | undefined;
+  /** Hands a message to the channel layer; returns the code it was refused with, if it was. */
+  deliver(message: DeliveredMessage): string | undefined;
   /** Reports a propagation decision; the thunk runs only if someone observes decisions. */
   decide(make: () => PropagationDecision): void;
   /** A neighbour broke the protocol: count, report, and close its link. */

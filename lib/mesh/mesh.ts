@@ -23,9 +23,20 @@ import { RouteTable } from './route-table.js';
 import { Router } from './router.js';
 import { SeenCache } from './seen-cache.js';
 import { TreeBroadcast } from './tree-broadcast.js';
+import type { TraceHook } from './trace-hook.js';
+import { debugLog } from '../internal/debug-log.js';
+
+const log = debugLog('mesh');
 
 /** Online once the first neighbour finished the handshake; offline at zero neighbours. */
 export type MeshStatus = 'online' | 'offline';
+
+/** How long one link took from dial (or accept) through admission and handshake to a neighbour. */
+export interface HandshakeTiming {
+  readonly peerId: string;
+  readonly direction: 'inbound' | 'outbound';
+  readonly ms: number;
+}
 
 /** Handles an extension frame from a neighbour. */
 export type ExtensionHandler = (from: Neighbor, payload: unknown) => void;
@@ -62,11 +73,14 @@ export class Mesh implements MeshCore {
   private readonly neighborSet = new BehaviorSubject<readonly NeighborInfo[]>([]);
   private readonly decisions = new Subject<PropagationDecision>();
   private readonly errors = new Subject<PeerChannelError>();
+  private readonly handshakes = new Subject<HandshakeTiming>();
   private readonly abort = new AbortController();
   private inboundSub: Subscription | undefined;
   private isClosed = false;
-  /** Set by the channel layer. */
-  onDeliver: (message: DeliveredMessage) => void = () => undefined;
+  /** Set by the channel layer; returns the code a message was refused with, if it was. */
+  onDeliver: (message: DeliveredMessage) => string | undefined = () => undefined;
+  /** Set while message tracing is on (by the observe layer). */
+  tracer: TraceHook | undefined;
 
   /** Hot, replays the current status. */
   readonly status$: Observable<MeshStatus> = this.status.pipe(distinctUntilChanged());
@@ -76,6 +90,8 @@ export class Mesh implements MeshCore {
   readonly decisions$: Observable<PropagationDecision> = this.decisions.asObservable();
   /** Hot: dropped input, refused links, failed handlers. */
   readonly errors$: Observable<PeerChannelError> = this.errors.asObservable();
+  /** Hot: how long each link that became a neighbour took, from dial or accept to the neighbour set. */
+  readonly handshakes$: Observable<HandshakeTiming> = this.handshakes.asObservable();
 
   constructor(private readonly options: MeshOptions) {
     this.guard = new LinkGuard(options);
@@ -227,6 +243,7 @@ export class Mesh implements MeshCore {
       throw toPeerChannelError(error, ErrorCode.DIAL_FAILED);
     }
     this.pending.add(link);
+    const started = performance.now();
     try {
       await this.guard.admit(link, 'dialer', signal);
       const result = await dialerHandshake(
@@ -244,6 +261,7 @@ export class Mesh implements MeshCore {
       }
       const neighbor = this.register(new Neighbor(result.peerId, link, result.addresses, new NeighborBudget(this.tuning)));
       if (neighbor === undefined) throw new PeerChannelError(ErrorCode.DUPLICATE_LINK, `already linked to ${result.peerId.slice(0, 12)}`);
+      this.timed(neighbor, started);
       return neighborInfo(neighbor);
     } catch (error) {
       if (error instanceof HandshakeRefused) this.manager.referred(error.referrals);
@@ -260,6 +278,7 @@ export class Mesh implements MeshCore {
     }
     this.pending.add(link);
     if (this.inboundSlots.add(link) !== undefined) this.count(ErrorCode.BUSY);
+    const started = performance.now();
     try {
       const signal = this.abort.signal;
       await this.guard.admit(link, 'acceptor', signal);
@@ -278,7 +297,8 @@ export class Mesh implements MeshCore {
         return;
       }
       welcome(link, this.localPeerId, this.options.transport.addresses, this.options.helloExt);
-      this.register(new Neighbor(hello.peerId, link, hello.addresses, new NeighborBudget(this.tuning)));
+      const neighbor = this.register(new Neighbor(hello.peerId, link, hello.addresses, new NeighborBudget(this.tuning)));
+      if (neighbor !== undefined) this.timed(neighbor, started);
     } catch (error) {
       const e = failLink(link, error);
       if (!this.inboundSlots.wasEvicted(link)) {
@@ -289,6 +309,10 @@ export class Mesh implements MeshCore {
       this.pending.delete(link);
       this.inboundSlots.delete(link);
     }
+  }
+
+  private timed(neighbor: Neighbor, started: number): void {
+    if (this.handshakes.observed) this.handshakes.next({ peerId: neighbor.peerId, direction: neighbor.direction, ms: performance.now() - started });
   }
 
   /** Two links to one peer: keep the one dialled by the lower peer id (both sides agree). */
@@ -315,8 +339,10 @@ export class Mesh implements MeshCore {
       existing.link.close(ErrorCode.DUPLICATE_LINK, 'replaced by a preferred link');
     }
     this.neighborMap.set(neighbor.peerId, neighbor);
+    if (log.enabled) log('%s linked to %s (%s)', this.localPeerId.slice(0, 8), neighbor.peerId.slice(0, 8), neighbor.direction);
     void neighbor.link.closed.then((info) => {
       if (this.neighborMap.get(neighbor.peerId) === neighbor) {
+        if (log.enabled) log('%s lost %s: %s %s (%s)', this.localPeerId.slice(0, 8), neighbor.peerId.slice(0, 8), info.code, info.reason, info.remote ? 'remote' : 'local');
         this.neighborMap.delete(neighbor.peerId);
         // Local closes were counted by whoever closed; count what the other side or the network ended.
         if (info.remote && info.code !== 'PC_OK' && info.code !== ErrorCode.DUPLICATE_LINK) this.count(info.code);
@@ -403,10 +429,10 @@ export class Mesh implements MeshCore {
     return n;
   }
 
-  deliver(message: DeliveredMessage): void {
-    if (this.isClosed) return;
+  deliver(message: DeliveredMessage): string | undefined {
+    if (this.isClosed) return ErrorCode.CLOSED;
     this.stats.delivered += 1;
-    this.onDeliver(message);
+    return this.onDeliver(message);
   }
 
   decide(make: () => PropagationDecision): void {
@@ -415,12 +441,14 @@ export class Mesh implements MeshCore {
 
   violation(from: Neighbor, error: PeerChannelError): void {
     this.count(error.code);
+    if (log.enabled) log('%s closing %s: %s %s', this.localPeerId.slice(0, 8), from.peerId.slice(0, 8), error.code, error.message);
     this.report(error);
     from.link.close(error.code, error.message);
   }
 
   drop(code: string, message: string): void {
     this.count(code);
+    if (log.enabled) log('%s dropped: %s %s', this.localPeerId.slice(0, 8), code, message);
     this.report(new PeerChannelError(code as ErrorCode, message));
   }
 
@@ -490,6 +518,7 @@ export class Mesh implements MeshCore {
     this.neighborSet.complete();
     this.decisions.complete();
     this.errors.complete();
+    this.handshakes.complete();
     this.seen.clear();
   }
 }

@@ -1,4 +1,4 @@
-import { type DirectFrame, FrameKind, MAX_TRAVELLED, type MessageBody, encodeFrame } from '../codec/index.js';
+import { type CallBody, type DirectFrame, FrameKind, MAX_TRAVELLED, type MessageBody, encodeFrame } from '../codec/index.js';
 import { ErrorCode, PeerChannelError } from '../errors/index.js';
 import type { MeshCore } from './mesh-core.js';
 import type { Neighbor } from './neighbor.js';
@@ -35,7 +35,11 @@ export class Router {
     }
     if (core.neighbors.size === 0) throw new PeerChannelError(ErrorCode.NO_ROUTE, `no neighbour to reach ${body.target.slice(0, 12)}`);
     const frame = encodeFrame({ kind: FrameKind.Direct, ttl: this.ttl, travelled: 1, body: bytes, sig: core.sign(bytes) });
-    this.forward(body.target, frame, undefined);
+    const sent = this.forward(body.target, frame, undefined);
+    if (body.type === 'call' && body.trace === true && core.tracer !== undefined) {
+      const next = sent === 0 ? [] : [(core.neighbors.get(body.target) ?? core.routeTo(body.target))?.peerId ?? body.target];
+      core.tracer.handled({ body, kind: 'direct', via: undefined, hops: 0, duplicate: false, delivered: false, forwardedTo: next, reason: sent === 0 ? 'route-discovery' : undefined });
+    }
   }
 
   /** Handles a directed frame from a neighbour. */
@@ -58,6 +62,7 @@ export class Router {
     if (core.seen.has(key)) {
       core.stats.duplicates += 1;
       decide(false, 0, 'duplicate');
+      if (body.type === 'call' && body.trace === true) core.tracer?.handled({ ...directEvent(body, from, frame.travelled, false, [], 'duplicate'), duplicate: true });
       return;
     }
     if (!core.verify(body.origin, frame.body, frame.sig)) {
@@ -68,14 +73,17 @@ export class Router {
     core.seen.add(key);
     from.fresh += 1;
     core.learnRoute(body.origin, from);
+    const traced = body.type === 'call' && body.trace === true ? core.tracer : undefined;
     if (target === core.localPeerId) {
       decide(true, 0, undefined);
-      core.deliver({ body, kind: 'direct', hops: frame.travelled, remainingHops: 0, via: from.peerId });
+      const refused = core.deliver({ body, kind: 'direct', hops: frame.travelled, remainingHops: 0, via: from.peerId });
+      traced?.handled({ ...directEvent(body as CallBody, from, frame.travelled, refused === undefined, [], undefined), refused });
       return;
     }
     if (frame.ttl <= 1 || frame.travelled >= MAX_TRAVELLED) {
       core.drop(ErrorCode.NO_ROUTE, `directed message ${idHex(body.id)} ran out of hops`, from);
       decide(false, 0, 'hop-limit');
+      traced?.handled(directEvent(body as CallBody, from, frame.travelled, false, [], 'hop-limit'));
       return;
     }
     const out = encodeFrame({ kind: FrameKind.Direct, ttl: frame.ttl - 1, travelled: frame.travelled + 1, body: frame.body, sig: frame.sig });
@@ -85,6 +93,10 @@ export class Router {
       this.discovery.broken(from, target, body.origin);
     }
     decide(false, sent, sent === 0 ? ErrorCode.NO_ROUTE : undefined);
+    if (traced !== undefined) {
+      const next = sent === 0 ? [] : [(core.neighbors.get(target) ?? core.routeTo(target))?.peerId ?? target];
+      traced.handled(directEvent(body as CallBody, from, frame.travelled, false, next, sent === 0 ? ErrorCode.NO_ROUTE : undefined));
+    }
   }
 
   /**
@@ -101,4 +113,8 @@ export class Router {
     if (from === undefined) this.discovery.enqueue(target, frame);
     return 0;
   }
+}
+
+function directEvent(body: CallBody, from: Neighbor, hops: number, delivered: boolean, forwardedTo: string[], reason: string | undefined) {
+  return { body, kind: 'direct' as const, via: from.peerId, hops, duplicate: false, delivered, forwardedTo, reason };
 }

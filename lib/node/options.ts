@@ -7,6 +7,7 @@ import type { Admission } from '../security/admission.js';
 import type { CertificateAdmissionOptions } from '../security/certificate-admission.js';
 import type { SecurityMode } from '../security/security-mode.js';
 import type { TransportFactory } from '../transport/transport.js';
+import type { ObserveOptions } from '../observe/observe-options.js';
 
 /** Options of {@link PeerNode.open}. */
 export interface PeerNodeOptions {
@@ -64,6 +65,8 @@ export interface PeerNodeOptions {
    * @defaultValue `defaultMeshTuning` (flood; see docs/mesh.md)
    */
   readonly mesh?: Partial<MeshTuning>;
+  /** Message tracing and mesh-view bounds. @defaultValue `defaultObserveOptions` */
+  readonly observe?: Partial<ObserveOptions>;
   /** Aborts opening. */
   readonly signal?: AbortSignal;
 }

@@ -8,7 +8,7 @@ import { defaultFrameLimits } from '../codec/index.js';
 import { type ContractClass, describeContract } from '../contracts/index.js';
 import { ErrorCode, PeerChannelError, toPeerChannelError } from '../errors/index.js';
 import { PeerIdentity } from '../identity/peer-identity.js';
-import { Mesh, type MeshStatus } from '../mesh/mesh.js';
+import { type HandshakeTiming, Mesh, type MeshStatus } from '../mesh/mesh.js';
 import type { MeshStats } from '../mesh/mesh-stats.js';
 import type { NeighborInfo } from '../mesh/neighbor.js';
 import { defaultNeighborLimits } from '../mesh/options.js';
@@ -21,6 +21,8 @@ import { nodeDefaults } from './defaults.js';
 import { parseMeshAddress } from './mesh-address.js';
 import type { PeerNodeOptions } from './options.js';
 import { type Token, token } from './token.js';
+import type { MeshView, MeshViewOptions, NodeDescription } from '../observe/index.js';
+import { type MessageTrace, NodeObserver, ObserveContract, type TraceSummary, defaultObserveOptions } from '../observe/index.js';
 
 /** Injection token for the {@link PeerNode} that hosts a service. */
 export const PEER_NODE: Token<PeerNode> = token<PeerNode>('node');
@@ -51,6 +53,7 @@ export class PeerNode {
   /** This node's child container: register your own services here. */
   readonly container: DependencyContainer;
   private readonly channel: Channel;
+  private observer!: NodeObserver;
   private readonly closers: (() => Promise<void> | void)[] = [];
   private closing: Promise<void> | undefined;
 
@@ -136,6 +139,7 @@ export class PeerNode {
         maxRepliesPerGather: options.maxRepliesPerGather ?? 10_000,
         maxHops: limits.maxHops,
       });
+      node.attachObserver({ ...defaultObserveOptions, ...options.observe });
       node.closers.push(() => mesh.close(), () => transport.close());
       if (resolver !== undefined) node.closers.push(() => resolver?.close());
       // A dial-out-only node (no addresses) registers nothing: a registration would only send
@@ -155,6 +159,61 @@ export class PeerNode {
       await Promise.allSettled([transport.close(), resolver?.close(), ...extraTransports.map((t) => t.close())]);
       throw toPeerChannelError(error, ErrorCode.INTERNAL);
     }
+  }
+
+  private attachObserver(options: typeof defaultObserveOptions): void {
+    const observer = new NodeObserver({ mesh: this.mesh, proxy: this.proxy(ObserveContract), host: (impl) => this.host(ObserveContract, impl) }, options);
+    this.observer = observer;
+    this.channel.beginTrace = (body) => observer.begin(body);
+    this.closers.unshift(() => observer.close());
+  }
+
+  /**
+   * The tree of a message this node sent with `proxy.traced()`: who got it, by which path, in how
+   * many hops and milliseconds, and for each known member that did not, the last node that could
+   * have passed it on and why it did not.
+   *
+   * @remarks Cold: each subscription emits the tree as it stands, again after each report, and a
+   * last time when the trace completes (`traceTtlMs` after the send), then completes.
+   * @throws PeerChannelError `PC_ERR_TRACE_UNKNOWN` for an id this node neither has in flight nor remembers.
+   * @example
+   * ```ts
+   * const id = await node.proxy(Chat).traced().say('alice', 'hello');
+   * node.trace(id).subscribe((t) => console.log(t.receivers.length, t.missed));
+   * ```
+   */
+  trace(id: string): Observable<MessageTrace> {
+    return this.observer.trace$(id);
+  }
+
+  /**
+   * Floods a traced probe (a call of the built-in observe contract that does nothing) and
+   * resolves with its id, for {@link PeerNode.trace}.
+   * @throws PeerChannelError `PC_ERR_TRACE_LIMIT` when `maxTracesInFlight` traces are in flight.
+   */
+  probe(note = ''): Promise<string> {
+    this.assertOpen();
+    return this.proxy(ObserveContract).traced().probe(note);
+  }
+
+  /** The traces this node has in flight and remembers, newest first. */
+  traces(): TraceSummary[] {
+    return this.observer.traces();
+  }
+
+  /**
+   * Gathers a small description (neighbours, link utility, counters) from every node that
+   * answers within the timeout, and joins them into a graph. Its members also count as known
+   * members in later traces.
+   */
+  meshView(options?: MeshViewOptions): Promise<MeshView> {
+    this.assertOpen();
+    return this.observer.meshView(options);
+  }
+
+  /** This node's own description, as it answers mesh-view queries. */
+  describe(): NodeDescription {
+    return this.observer.describe();
   }
 
   /** This node's peer id (hex SHA-256 of its public key). */
@@ -190,6 +249,16 @@ export class PeerNode {
   /** Hot: dropped input, refused links, failing handlers — each a coded error. */
   get errors$(): Observable<PeerChannelError> {
     return this.mesh.errors$;
+  }
+
+  /** Hot: the duration of each handshake that gave this node a neighbour (dial or accept through admission). */
+  get handshakes$(): Observable<HandshakeTiming> {
+    return this.mesh.handshakes$;
+  }
+
+  /** Frames queued on each neighbour's link and not yet handed to the network, by peer id. */
+  linkQueues(): Map<string, number> {
+    return new Map([...this.mesh.neighbors.values()].map((n) => [n.peerId, n.link.pendingSends]));
   }
 
   /** Counters since open. */

@@ -68,7 +68,10 @@ export class MeshLab {
       tuning: options.tuning,
     });
     (peer as { mesh: Mesh }).mesh = mesh;
-    mesh.onDeliver = (m) => peer.delivered.push(m);
+    mesh.onDeliver = (m) => {
+      peer.delivered.push(m);
+      return undefined;
+    };
     mesh.start();
     this.peers.push(peer);
     return peer;
