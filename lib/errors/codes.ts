@@ -58,6 +58,11 @@ export const ErrorCode = {
   UNREACHABLE: 'PC_ERR_UNREACHABLE',
   /** A link closed by neighbour maintenance because it brought the fewest new messages. */
   NOT_USEFUL: 'PC_ERR_NOT_USEFUL',
+  /**
+   * A route reply was refused: it answers no route request this node sent or relayed to that
+   * neighbour, or (in message-signing modes) it is not signed by its target. Nothing is learned.
+   */
+  ROUTE_FORGED: 'PC_ERR_ROUTE_FORGED',
 
   // security
   PEER_ID_MISMATCH: 'PC_ERR_PEER_ID_MISMATCH',
