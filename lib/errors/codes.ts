@@ -82,6 +82,11 @@ export const ErrorCode = {
   NAME_INVALID: 'PC_ERR_NAME_INVALID',
   NAME_NOT_OWNED: 'PC_ERR_NAME_NOT_OWNED',
   WRONG_CLOUD: 'PC_ERR_WRONG_CLOUD',
+  /**
+   * A PNRP node refused to store a record: its publisher, the sending link or the whole store
+   * is at its quota there. Not a fault of the record: store it on other nodes close to its id.
+   */
+  STORE_QUOTA: 'PC_ERR_STORE_QUOTA',
 
   // limits
   LIMIT_EXCEEDED: 'PC_ERR_LIMIT_EXCEEDED',
