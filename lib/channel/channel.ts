@@ -20,6 +20,9 @@ export interface ChannelOptions {
 
 const POOL_IDS = 256;
 
+/** Codes that mean "this payload can never be sent" (misuse), as opposed to a network failure. */
+const UNSENDABLE: ReadonlySet<string> = new Set([ErrorCode.FRAME_TOO_LARGE, ErrorCode.FRAME_TOO_COMPLEX, ErrorCode.INVALID_ARGUMENT]);
+
 /**
  * Binds contracts to a mesh: sends calls in the chosen style, correlates replies, and
  * dispatches inbound calls.
@@ -74,7 +77,7 @@ export class Channel {
       this.mesh.direct(body);
     } catch (error) {
       const e = toPeerChannelError(error, ErrorCode.NO_ROUTE);
-      if (ok && e.code === ErrorCode.FRAME_TOO_LARGE) {
+      if (ok && UNSENDABLE.has(e.code)) {
         this.reply(call, false, e.toWire());
         return;
       }
@@ -142,8 +145,8 @@ export class Channel {
   }
 
   /**
-   * Sends, returning a network failure instead of throwing it; an oversize message is misuse
-   * and still throws (after `undo`).
+   * Sends, returning a network failure instead of throwing it; an unsendable message (too
+   * large, too complex, or of a type receivers refuse) is misuse and still throws (after `undo`).
    */
   private trySend(body: CallBody, hops: number | undefined, undo?: () => void): PeerChannelError | undefined {
     try {
@@ -151,7 +154,7 @@ export class Channel {
       return undefined;
     } catch (error) {
       const e = toPeerChannelError(error);
-      if (e.code === ErrorCode.FRAME_TOO_LARGE) {
+      if (UNSENDABLE.has(e.code)) {
         undo?.();
         throw e;
       }

@@ -72,8 +72,9 @@ function name(v: unknown, what: string, limits: FrameLimits): string {
 export function decodeBody(data: Uint8Array, limits: FrameLimits = defaultFrameLimits): MessageBody {
   let raw: unknown;
   try {
-    raw = unpack(data);
+    raw = unpack(data, limits);
   } catch (cause) {
+    if (cause instanceof PeerChannelError) throw cause;
     throw new PeerChannelError(ErrorCode.FRAME_DECODE, 'message body is not valid msgpack', { cause });
   }
   if (!Array.isArray(raw)) throw shape('message body must be a tuple');

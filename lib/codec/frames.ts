@@ -186,8 +186,9 @@ export function decodeFrame(data: Uint8Array, limits: FrameLimits = defaultFrame
   }
   let raw: unknown;
   try {
-    raw = unpack(data);
+    raw = unpack(data, limits);
   } catch (cause) {
+    if (cause instanceof PeerChannelError) throw cause;
     throw new PeerChannelError(ErrorCode.FRAME_DECODE, 'frame is not valid msgpack', { cause });
   }
   if (!Array.isArray(raw) || raw.length < 2 || typeof raw[0] !== 'number') throw shape('frame must be a tagged tuple');

@@ -3,6 +3,8 @@
  *
  * @remarks
  * Every bound has a default; exceeding one drops the message or closes the link with its own code.
+ * The byte bound alone does not bound work: `maxDepth` and `maxElements` bound what the bytes
+ * decode into, and only the wire schema's types decode at all (see `checkWireValue`).
  */
 export interface FrameLimits {
   /**
@@ -30,6 +32,17 @@ export interface FrameLimits {
    * @defaultValue 16
    */
   readonly maxAddresses: number;
+  /**
+   * Deepest nesting of arrays and maps in one decoded value (a frame, or a message body).
+   * @defaultValue 32 (WCF's `XmlDictionaryReaderQuotas.MaxDepth`)
+   */
+  readonly maxDepth: number;
+  /**
+   * Most values in one decoded value: array items, map keys and map values, counted over every
+   * nesting level. Bounds the objects a peer can make a node allocate per frame.
+   * @defaultValue 16_384 (WCF's `XmlDictionaryReaderQuotas.MaxArrayLength`)
+   */
+  readonly maxElements: number;
 }
 
 /** Defaults for {@link FrameLimits}. */
@@ -39,4 +52,6 @@ export const defaultFrameLimits: FrameLimits = Object.freeze({
   maxArgs: 32,
   maxNameLength: 256,
   maxAddresses: 16,
+  maxDepth: 32,
+  maxElements: 16_384,
 });

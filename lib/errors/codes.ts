@@ -33,6 +33,8 @@ export const ErrorCode = {
   FRAME_TOO_LARGE: 'PC_ERR_FRAME_TOO_LARGE',
   FRAME_DECODE: 'PC_ERR_FRAME_DECODE',
   FRAME_SHAPE: 'PC_ERR_FRAME_SHAPE',
+  /** A frame nests deeper or holds more values than `FrameLimits.maxDepth` / `maxElements`. */
+  FRAME_TOO_COMPLEX: 'PC_ERR_FRAME_TOO_COMPLEX',
   FRAME_UNEXPECTED: 'PC_ERR_FRAME_UNEXPECTED',
   BAD_HOP_COUNT: 'PC_ERR_BAD_HOP_COUNT',
   UNKNOWN_CONTRACT: 'PC_ERR_UNKNOWN_CONTRACT',
@@ -56,6 +58,11 @@ export const ErrorCode = {
   UNREACHABLE: 'PC_ERR_UNREACHABLE',
   /** A link closed by neighbour maintenance because it brought the fewest new messages. */
   NOT_USEFUL: 'PC_ERR_NOT_USEFUL',
+  /**
+   * A route reply was refused: it answers no route request this node sent or relayed to that
+   * neighbour, or (in message-signing modes) it is not signed by its target. Nothing is learned.
+   */
+  ROUTE_FORGED: 'PC_ERR_ROUTE_FORGED',
 
   // per-peer connection and rate bounds (docs/security.md, "Connection and rate bounds")
   /** A link's send queue holds more than `maxPendingSendBytes` bytes. */
@@ -83,6 +90,11 @@ export const ErrorCode = {
   NAME_INVALID: 'PC_ERR_NAME_INVALID',
   NAME_NOT_OWNED: 'PC_ERR_NAME_NOT_OWNED',
   WRONG_CLOUD: 'PC_ERR_WRONG_CLOUD',
+  /**
+   * A PNRP node refused to store a record: its publisher, the sending link or the whole store
+   * is at its quota there. Not a fault of the record: store it on other nodes close to its id.
+   */
+  STORE_QUOTA: 'PC_ERR_STORE_QUOTA',
 
   // limits
   LIMIT_EXCEEDED: 'PC_ERR_LIMIT_EXCEEDED',

@@ -1,5 +1,5 @@
 import type { FrameLimits, PeerRef } from '../codec/index.js';
-import { MESSAGE_ID_BYTES } from '../codec/index.js';
+import { MAX_SIGNATURE_BYTES, MESSAGE_ID_BYTES, pack } from '../codec/index.js';
 import { ErrorCode, PeerChannelError } from '../errors/index.js';
 
 /**
@@ -21,7 +21,10 @@ export const MeshFrameKind = {
   Prune: 24,
   /** `[requestId, origin, target, ttl, travelled]`: a bounded route request (expanding ring). */
   RouteRequest: 25,
-  /** `[requestId, origin, target, travelled]`: the answer, travelling back along the request's path. */
+  /**
+   * `[requestId, origin, target, travelled, sig]`: the answer, travelling back along the
+   * request's path; `sig` is the target's signature in message-signing modes, else `null`.
+   */
   RouteReply: 26,
   /** `[target, origin]`: the path to `target` broke here; travels back to `origin`, clearing stale routes. */
   RouteError: 27,
@@ -62,6 +65,8 @@ export interface RouteReply {
   readonly origin: string;
   readonly target: string;
   readonly travelled: number;
+  /** The target's signature over {@link routeReplySigned} in message-signing modes, else `null`. */
+  readonly sig: Uint8Array | null;
 }
 
 function shape(message: string): PeerChannelError {
@@ -156,17 +161,28 @@ export function encodeRouteRequest(r: RouteRequest): unknown {
 }
 
 export function decodeRouteReply(payload: unknown, limits: FrameLimits): RouteReply {
-  const [requestId, origin, target, travelled] = tuple(payload, 4, 'route reply');
+  const [requestId, origin, target, travelled, sig] = tuple(payload, 5, 'route reply');
+  if (sig !== null && !(sig instanceof Uint8Array && sig.length <= MAX_SIGNATURE_BYTES)) throw shape(`route reply signature must be null or at most ${MAX_SIGNATURE_BYTES} bytes`);
   return {
     requestId: id(requestId, ROUTE_REQUEST_ID_BYTES, 'route request id'),
     origin: name(origin, limits, 'route origin'),
     target: name(target, limits, 'route target'),
     travelled: count(travelled, 'route travelled', 65_535),
+    sig,
   };
 }
 
 export function encodeRouteReply(r: RouteReply): unknown {
-  return [r.requestId, r.origin, r.target, r.travelled];
+  return [r.requestId, r.origin, r.target, r.travelled, r.sig];
+}
+
+/**
+ * The bytes a target signs for a route reply: a tag, the request id, the requester and itself
+ * (never `travelled`, which each hop rewrites). The leading string tag keeps it from ever
+ * verifying as a message body (those are tuples tagged 0 or 1) and the other way round.
+ */
+export function routeReplySigned(r: Pick<RouteReply, 'requestId' | 'origin' | 'target'>): Uint8Array {
+  return pack(['route-reply', r.requestId, r.origin, r.target]);
 }
 
 export function decodeRouteError(payload: unknown, limits: FrameLimits): { target: string; origin: string } {

@@ -18,13 +18,19 @@ export interface MeshStats {
   routeRequests: number;
   /** Route replies this node sent or relayed (frames). */
   routeReplies: number;
+  /**
+   * Route replies refused: answering no request this node sent or relayed to that neighbour,
+   * or not signed by their target in message-signing modes (each also reported as
+   * `PC_ERR_ROUTE_FORGED`).
+   */
+  routeRepliesRefused: number;
   /** Dropped messages and closed links, by reason code. */
   readonly dropped: Record<string, number>;
 }
 
 /** A fresh set of zeroed counters. */
 export function emptyStats(): MeshStats {
-  return { delivered: 0, relayed: 0, duplicates: 0, sent: 0, lazyIds: 0, grafts: 0, prunes: 0, routeRequests: 0, routeReplies: 0, dropped: {} };
+  return { delivered: 0, relayed: 0, duplicates: 0, sent: 0, lazyIds: 0, grafts: 0, prunes: 0, routeRequests: 0, routeReplies: 0, routeRepliesRefused: 0, dropped: {} };
 }
 
 /** Counts one drop under `code`. */

@@ -106,6 +106,9 @@ export class Mesh implements MeshCore {
     this.discovery = new RouteDiscovery(
       {
         ...this.coreView(),
+        signsMessages: options.signer !== undefined,
+        sign: (bytes) => this.sign(bytes),
+        verify: (peer, bytes, sig) => this.verify(peer, bytes, sig),
         nextHop: (t) => this.nextHop(t),
         forgetRoute: (peer, via) => {
           if (this.routes.get(peer) === via.peerId) this.routes.delete(peer);

@@ -1,4 +1,4 @@
-import { MAX_SIGNATURE_BYTES, type MessageBody, decodeBody, encodeBody } from '../codec/index.js';
+import { MAX_SIGNATURE_BYTES, type MessageBody, checkPackable, decodeBody, encodeBody } from '../codec/index.js';
 import { ErrorCode, PeerChannelError, toPeerChannelError } from '../errors/index.js';
 import type { MeshCore } from './mesh-core.js';
 import type { Neighbor } from './neighbor.js';
@@ -9,15 +9,24 @@ import { idKey } from './seen-cache.js';
 /** Room a flood or directed frame needs around its body: tag, hop fields, the signature blob. */
 const FRAME_OVERHEAD_BYTES = MAX_SIGNATURE_BYTES + 64;
 
+/** Where call arguments and reply values sit in a body tuple: one level down, among 8 fields. */
+const IN_BODY = Object.freeze({ depth: 1, elements: 8 });
+
 /**
  * Encodes a message this node originates: checks it fits a frame (misuse otherwise), records
  * its id as seen and counts it as sent.
  *
- * @throws PeerChannelError `PC_ERR_FRAME_TOO_LARGE`.
+ * @remarks The payload (arguments or reply value) is measured before it is packed, with a walk
+ * that stops at the first bound crossed: a service that returns something huge built from its
+ * argument is refused at the bound's cost, not after packing it all.
+ * @throws PeerChannelError `PC_ERR_FRAME_TOO_LARGE`, `PC_ERR_FRAME_TOO_COMPLEX` or
+ * `PC_ERR_INVALID_ARGUMENT` (see {@link checkPackable}).
  */
 export function encodeOutgoing(core: MeshCore, body: MessageBody): Uint8Array {
+  const budget = core.limits.maxFrameBytes - FRAME_OVERHEAD_BYTES;
+  checkPackable(body.type === 'call' ? body.args : body.value, budget, core.limits, IN_BODY);
   const bytes = encodeBody(body);
-  if (bytes.length > core.limits.maxFrameBytes - FRAME_OVERHEAD_BYTES) {
+  if (bytes.length > budget) {
     throw new PeerChannelError(ErrorCode.FRAME_TOO_LARGE, `message of ${bytes.length} bytes exceeds the frame bound ${core.limits.maxFrameBytes}`);
   }
   core.seen.add(idKey(body.id));

@@ -9,11 +9,17 @@ import {
   decodeRouteRequest,
   encodeRouteReply,
   encodeRouteRequest,
+  type RouteReply,
+  routeReplySigned,
 } from './mesh-frames.js';
 import type { MeshStats } from './mesh-stats.js';
 import type { Neighbor } from './neighbor.js';
 import type { MeshTuning } from './options.js';
+import { PendingRoutes } from './route-pending.js';
 import { SeenCache, idKey } from './seen-cache.js';
+
+/** Most route requests remembered as in flight through one node (sent or relayed). */
+export const MAX_PENDING_ROUTE_REQUESTS = 4096;
 
 /** What route discovery needs from the mesh. @internal */
 export interface DiscoveryHost {
@@ -28,6 +34,12 @@ export interface DiscoveryHost {
   /** The neighbour toward `target`: itself if linked, else a learned route. */
   nextHop(target: string): Neighbor | undefined;
   drop(code: string, message: string): void;
+  /** True in message-signing modes: route replies must then carry the target's signature. */
+  readonly signsMessages: boolean;
+  /** Signature blob over `bytes` by this node, or `null` when messages are not signed. */
+  sign(bytes: Uint8Array): Uint8Array | null;
+  /** True if `sig` is `peer`'s signature over `bytes` (always true when signing is off). */
+  verify(peer: string, bytes: Uint8Array, sig: Uint8Array | null): boolean;
 }
 
 interface Search {
@@ -55,10 +67,24 @@ interface Search {
  * (never of payloads), and nothing when a route is already known from earlier traffic. A peer
  * relays at most `routeRequestsPerSecond` requests, so a hostile neighbour cannot make it
  * amplify a storm.
+ *
+ * Route replies are authenticated before anything is learned from them. A node accepts a reply
+ * only for a request it sent or relayed itself (same request id, requester and target, still
+ * pending: at most {@link MAX_PENDING_ROUTE_REQUESTS}, for ten seconds or four times the longest
+ * ring's wait), and only from a neighbour that request went to; the route is bound to that
+ * neighbour, and the reply goes back only to the neighbour the request came from. A reply that
+ * claims to come from the target itself (`travelled` 1) must arrive over the target's own link.
+ * In message-signing modes (`message`, `both`) only the target answers — a neighbour of the
+ * target passes the request to it instead of answering for it — and signs the reply (Ed25519,
+ * through the message signer; see {@link routeReplySigned}); every hop verifies it. Everything
+ * else is refused without learning anything, counted in `routeRepliesRefused` and reported as
+ * `PC_ERR_ROUTE_FORGED` on `errors$`. Without message signing a member that receives a request
+ * can still claim to neighbour the target: that is what `security: 'message'` or `'both'` is for.
  */
 export class RouteDiscovery {
   private readonly searches = new Map<string, Search>();
   private readonly seenRequests = new SeenCache(60_000, 20_000);
+  private readonly pending: PendingRoutes;
   private tokens: number;
   private refilledAt = Date.now();
   private closed = false;
@@ -68,6 +94,7 @@ export class RouteDiscovery {
     private readonly tuning: MeshTuning,
   ) {
     this.tokens = tuning.routeRequestsPerSecond;
+    this.pending = new PendingRoutes(MAX_PENDING_ROUTE_REQUESTS, Math.max(10_000, 4 * tuning.routeMaxRing * tuning.routeHopTimeoutMs));
   }
 
   /** Holds this node's own `frame` until a route to `target` is found; false (dropped, counted) when over a bound. */
@@ -98,39 +125,59 @@ export class RouteDiscovery {
     if (req.origin === this.host.localPeerId) return;
     this.host.learnRoute(req.origin, from);
     if (req.target === this.host.localPeerId) {
-      this.reply(from, { requestId: req.requestId, origin: req.origin, target: req.target, travelled: 1 });
+      this.reply(from, { requestId: req.requestId, origin: req.origin, target: req.target, travelled: 1, sig: this.host.sign(routeReplySigned(req)) });
       return;
     }
-    if (this.host.neighbors.has(req.target)) {
+    const targetLink = this.host.neighbors.get(req.target);
+    if (targetLink !== undefined && !this.host.signsMessages) {
       // A neighbour of the target answers for it: the last hop is a direct link.
-      this.reply(from, { requestId: req.requestId, origin: req.origin, target: req.target, travelled: 2 });
+      this.reply(from, { requestId: req.requestId, origin: req.origin, target: req.target, travelled: 2, sig: null });
       return;
     }
-    if (req.ttl <= 1) return;
+    // With signing only the target can answer: a neighbour of it passes the request on to it alone.
+    if (targetLink === undefined && req.ttl <= 1) return;
     if (!this.take()) {
       this.host.drop(ErrorCode.LIMIT_EXCEEDED, `relaying more than ${this.tuning.routeRequestsPerSecond} route requests a second`);
       return;
     }
-    const out = encodeRouteRequest({ ...req, ttl: req.ttl - 1, travelled: req.travelled + 1 });
-    for (const n of this.host.neighbors.values()) {
-      if (n !== from && this.host.sendExtension(n, MeshFrameKind.RouteRequest, out)) this.host.stats.routeRequests += 1;
+    const out = encodeRouteRequest({ ...req, ttl: Math.max(0, req.ttl - 1), travelled: req.travelled + 1 });
+    const sentTo = new Set<string>();
+    for (const n of targetLink === undefined ? this.host.neighbors.values() : [targetLink]) {
+      if (n !== from && this.host.sendExtension(n, MeshFrameKind.RouteRequest, out)) {
+        this.host.stats.routeRequests += 1;
+        sentTo.add(n.peerId);
+      }
     }
+    if (sentTo.size > 0) this.pending.add(key, { origin: req.origin, target: req.target, from, sentTo });
   }
 
   onReply(from: Neighbor, payload: unknown): void {
     const rep = decodeRouteReply(payload, this.host.limits);
-    if (rep.target === this.host.localPeerId) return;
-    if (rep.origin === this.host.localPeerId) {
-      // The first answer came the quickest way; later ones (longer paths) are ignored.
-      if (!this.searches.has(rep.target)) return;
-      this.host.learnRoute(rep.target, from);
+    const pending = this.pending.get(idKey(rep.requestId));
+    if (pending === undefined || pending.target !== rep.target || pending.origin !== rep.origin || !pending.sentTo.has(from.peerId)) {
+      this.refuse(from, rep, 'answers no route request this node sent that neighbour');
+      return;
+    }
+    if (this.host.signsMessages) {
+      if (!this.host.verify(rep.target, routeReplySigned(rep), rep.sig)) {
+        this.refuse(from, rep, 'is not signed by its target');
+        return;
+      }
+    } else if (rep.travelled === 1 && from.peerId !== rep.target) {
+      this.refuse(from, rep, 'claims to come from the target but arrived over another link');
+      return;
+    }
+    // The first answer came the quickest way; later ones (longer paths) are ignored.
+    if (pending.answered) return;
+    pending.answered = true;
+    // A reply is a path just proven, fresher than a route learned from old floods: it replaces it.
+    this.host.learnRoute(rep.target, from);
+    if (pending.from === undefined) {
       this.found(rep.target);
       return;
     }
-    // A reply is a path just proven, fresher than a route learned from old floods: it replaces it.
-    this.host.learnRoute(rep.target, from);
-    const back = this.host.nextHop(rep.origin);
-    if (back === undefined || back === from) {
+    const back = pending.from;
+    if (this.host.neighbors.get(back.peerId) !== back) {
       this.host.drop(ErrorCode.NO_ROUTE, `route reply for ${rep.origin.slice(0, 12)} lost its way back`);
       return;
     }
@@ -169,6 +216,7 @@ export class RouteDiscovery {
     for (const s of this.searches.values()) clearTimeout(s.timer);
     this.searches.clear();
     this.seenRequests.clear();
+    this.pending.clear();
   }
 
   private ask(target: string, s: Search): void {
@@ -177,9 +225,14 @@ export class RouteDiscovery {
     this.seenRequests.add(s.requestId);
     const req = encodeRouteRequest({ requestId: id, origin: this.host.localPeerId, target, ttl: s.ring, travelled: 1 });
     if (this.take()) {
+      const sentTo = new Set<string>();
       for (const n of this.host.neighbors.values()) {
-        if (this.host.sendExtension(n, MeshFrameKind.RouteRequest, req)) this.host.stats.routeRequests += 1;
+        if (this.host.sendExtension(n, MeshFrameKind.RouteRequest, req)) {
+          this.host.stats.routeRequests += 1;
+          sentTo.add(n.peerId);
+        }
       }
+      if (sentTo.size > 0) this.pending.add(s.requestId, { origin: this.host.localPeerId, target, from: undefined, sentTo });
     }
     s.timer = setTimeout(() => this.widen(target, s), 2 * s.ring * this.tuning.routeHopTimeoutMs);
   }
@@ -201,8 +254,13 @@ export class RouteDiscovery {
     this.ask(target, s);
   }
 
-  private reply(to: Neighbor, rep: { requestId: Uint8Array; origin: string; target: string; travelled: number }): void {
+  private reply(to: Neighbor, rep: RouteReply): void {
     if (this.host.sendExtension(to, MeshFrameKind.RouteReply, encodeRouteReply(rep))) this.host.stats.routeReplies += 1;
+  }
+
+  private refuse(from: Neighbor, rep: RouteReply, why: string): void {
+    this.host.stats.routeRepliesRefused += 1;
+    this.host.drop(ErrorCode.ROUTE_FORGED, `route reply from ${from.peerId.slice(0, 12)} for ${rep.target.slice(0, 12)} ${why}`);
   }
 
   private take(): boolean {

@@ -6,6 +6,7 @@ import { ErrorCode, PeerIdentity, PeerNode, webSocketTransport } from '../../lib
 import { mulberry32 } from '../../lib/transport/memory/memory-network.js';
 import type { Link, Transport } from '../../lib/transport/transport.js';
 import { Chat } from '../helpers/contracts.js';
+import { deepNesting, hugeCount, manyEmpties, pointerBomb, withTrailing } from '../helpers/hostile-frames.js';
 import { waitFor } from '../helpers/wait.js';
 
 setFlagsFromString('--expose-gc');
@@ -77,6 +78,12 @@ describe('a hostile raw client against a live node over TLS WebSockets', () => {
     ['garbage', () => new Uint8Array([0xc1, 0xc1, 0xc1]), ErrorCode.FRAME_DECODE],
     ['an oversize frame', () => new Uint8Array(70_000), ErrorCode.FRAME_TOO_LARGE],
     ['a malformed flood', () => pack([FrameKind.Flood, 'x', 1, 2, 3]), ErrorCode.BAD_HOP_COUNT],
+    ['a 60-level structured-clone pointer bomb with trailing bytes', () => pointerBomb(60), ErrorCode.FRAME_DECODE],
+    ['60,000 nested arrays', () => deepNesting(60_000), ErrorCode.FRAME_TOO_COMPLEX],
+    ['an array32 claiming 2^32-1 items', () => hugeCount(), ErrorCode.FRAME_TOO_COMPLEX],
+    ['16,385 empty arrays', () => manyEmpties(16_385), ErrorCode.FRAME_TOO_COMPLEX],
+    ['a valid flood with trailing bytes', () => withTrailing(encodeFrame({ kind: FrameKind.Flood, hops: null, travelled: 1, body: new Uint8Array(8), sig: null })), ErrorCode.FRAME_DECODE],
+    ['a flood whose body is a pointer bomb', () => encodeFrame({ kind: FrameKind.Flood, hops: null, travelled: 1, body: pointerBomb(40), sig: null }), ErrorCode.FRAME_DECODE],
   ])('a valid handshake then %s: that link is closed with its code, the others carry on', async (_n, frame, code) => {
     const link = await handshaken();
     link.send(frame());
@@ -143,5 +150,5 @@ describe('a hostile raw client against a live node over TLS WebSockets', () => {
     expect(Object.keys(dropped).length).toBeGreaterThanOrEqual(5);
     // Seen ids (bounded) legitimately grow with accepted messages; anything beyond a few MB is a leak.
     expect(after - baseline).toBeLessThan(16 * 1024 * 1024);
-  }, 120_000);
+  }, 240_000);
 });

@@ -139,6 +139,20 @@ describe('bad input from a peer', () => {
     await settle();
   });
 
+  it('a service whose reply grew from its input is refused at the bound, before anything is packed', async () => {
+    // 2^40 leaves sharing one string: packing it (or walking it) would never finish.
+    good.host(Chat, {
+      say: () => undefined, nudge: () => undefined, ping: () => undefined, add: async () => 0, fail: async () => undefined,
+      whois: async () => {
+        let v: unknown = 'echo';
+        for (let i = 0; i < 40; i++) v = [v, v];
+        return v as string;
+      },
+    });
+    await expect(node.proxy(Chat).to(good.peerId).whois()).rejects.toMatchObject({ code: ErrorCode.FRAME_TOO_COMPLEX });
+    await stillWorks();
+  });
+
   it('misuse throws synchronously with a code', () => {
     const chat = node.proxy(Chat);
     expect(() => chat.say('a', 1 as unknown as string)).toThrow(expect.objectContaining({ code: ErrorCode.BAD_ARGUMENTS }));

@@ -67,10 +67,25 @@ export interface PnrpLimits {
    */
   readonly maxReplyRecordBytes: number;
   /**
-   * Most records one node stores for other publishers; beyond it new stores are refused.
+   * Most records one node stores for other publishers. When full, a publisher holding fewer
+   * records here than the most represented one takes the place of that one's oldest record;
+   * otherwise the store is refused with `PC_ERR_STORE_QUOTA`.
    * @defaultValue 4096
    */
   readonly maxStoredRecords: number;
+  /**
+   * Most records one node stores for one publisher key (all its names and instances); beyond it
+   * that publisher's new stores are refused with `PC_ERR_STORE_QUOTA` (try other close nodes).
+   * @defaultValue 64
+   */
+  readonly maxRecordsPerPublisher: number;
+  /**
+   * Most records one node stores that arrived from one sending node (one authenticated link),
+   * whoever published them; bounds many throwaway keys behind one link. Beyond it:
+   * `PC_ERR_STORE_QUOTA`.
+   * @defaultValue 256
+   */
+  readonly maxRecordsPerSource: number;
   /**
    * Most records one node stores under one name; beyond it new stores for that name are refused.
    * @defaultValue 256
@@ -93,6 +108,8 @@ export const defaultPnrpLimits: PnrpLimits = Object.freeze({
   maxRecordsPerReply: 32,
   maxReplyRecordBytes: 40_960,
   maxStoredRecords: 4096,
+  maxRecordsPerPublisher: 64,
+  maxRecordsPerSource: 256,
   maxRecordsPerName: 256,
 });
 

@@ -130,7 +130,7 @@ export class PnrpNode implements PnrpRequestHandler, LookupHost {
         return { ...found, contacts: found.contacts.filter((c) => c.peerId !== from.peerId) };
       }
       case 'store':
-        this.accept(request.record);
+        this.accept(request.record, from.peerId === this.contact.peerId ? undefined : from.peerId);
         return { op: 'stored' };
     }
   }
@@ -142,12 +142,16 @@ export class PnrpNode implements PnrpRequestHandler, LookupHost {
     return { op: 'found', contacts, records };
   }
 
-  /** Verifies and keeps a record sent by anyone. @throws PeerChannelError with the reason it was refused. */
-  accept(record: PnrpRecord): VerifiedRecord {
+  /**
+   * Verifies and keeps a record sent by anyone; `source` is the authenticated node that sent it
+   * (per-link quota), `undefined` for this node's own.
+   * @throws PeerChannelError with the reason it was refused.
+   */
+  accept(record: PnrpRecord, source?: string): VerifiedRecord {
     let verified: VerifiedRecord;
     try {
       verified = verifyRecord(record, { cloud: this.cloud, now: this.now(), limits: this.limits });
-      this.store.put(verified, this.now());
+      this.store.put(verified, this.now(), source);
     } catch (error) {
       const e = toPeerChannelError(error, ErrorCode.RECORD_INVALID);
       this.stats.recordsRejected[e.code] = (this.stats.recordsRejected[e.code] ?? 0) + 1;
@@ -158,12 +162,12 @@ export class PnrpNode implements PnrpRequestHandler, LookupHost {
   }
 
   /** Iterative lookup toward a 256-bit id (hex). */
-  lookup(target: string, options: { nameId?: string | null; maxRecords?: number; maxSteps?: number; signal?: AbortSignal } = {}): Promise<LookupResult> {
+  lookup(target: string, options: { nameId?: string | null; maxRecords?: number; maxSteps?: number; closest?: number; signal?: AbortSignal } = {}): Promise<LookupResult> {
     return runLookup(this, {
       target,
       nameId: options.nameId ?? null,
       maxRecords: options.maxRecords ?? Infinity,
-      closest: this.replicas,
+      closest: options.closest ?? this.replicas,
       parallelism: this.parallelism,
       maxSteps: options.maxSteps ?? this.maxSteps,
       signal: options.signal,
@@ -172,31 +176,48 @@ export class PnrpNode implements PnrpRequestHandler, LookupHost {
 
   /**
    * Pushes a signed record to the {@link PnrpNodeOptions.replicas} nodes closest to its PNRP id.
+   *
+   * @remarks A node that refuses with `PC_ERR_STORE_QUOTA` or `PC_ERR_LIMIT_EXCEEDED` (full, or
+   * flooded by someone else) is replaced by the next closest one: on the first refusal a wider
+   * lookup gathers twice as many close nodes, so a flooded node cannot keep a record out of the
+   * cloud. Without refusals publishing costs what it did.
    * @throws PeerChannelError when the record does not verify, or `PC_ERR_RESOLVER_FAILED` when no node took it.
    */
   async publish(record: PnrpRecord, signal?: AbortSignal): Promise<PublishResult> {
     const verified = verifyRecord(record, { cloud: this.cloud, now: this.now(), limits: this.limits });
     const lookup = await this.lookup(verified.pnrpId, { signal });
-    const targets = lookup.closest.slice(0, this.replicas);
-    const results = await Promise.all(
-      targets.map(async (target) => {
-        if (target.peerId === this.contact.peerId) {
-          this.accept(record);
-          return true;
-        }
-        try {
-          await this.rpc.request(target, { op: 'store', record }, signal);
-          return true;
-        } catch (error) {
-          // A refusal (store full, clock skew) or a dead node: the other replicas carry the record.
-          if (toPeerChannelError(error).code !== ErrorCode.LIMIT_EXCEEDED) this.cache.markFailed(target.peerId);
+    const first = lookup.closest.slice(0, this.replicas);
+    const tried = new Set(first.map((c) => c.peerId));
+    let wider: Promise<readonly PnrpContact[]> | undefined;
+    const nextCandidate = async (): Promise<PnrpContact | undefined> => {
+      wider ??= this.lookup(verified.pnrpId, { closest: 2 * this.replicas, signal }).then((l) => l.closest, () => []);
+      const next = (await wider).find((c) => !tried.has(c.peerId));
+      if (next !== undefined) tried.add(next.peerId);
+      return next;
+    };
+    let attempted = first.length;
+    const storeOn = async (target: PnrpContact): Promise<boolean> => {
+      try {
+        if (target.peerId === this.contact.peerId) this.accept(record);
+        else await this.rpc.request(target, { op: 'store', record }, signal);
+        return true;
+      } catch (error) {
+        const code = toPeerChannelError(error).code;
+        // A dead node is marked; a refusing one is alive, only full: the next closest node tries.
+        if (code !== ErrorCode.STORE_QUOTA && code !== ErrorCode.LIMIT_EXCEEDED) {
+          if (target.peerId !== this.contact.peerId) this.cache.markFailed(target.peerId);
           return false;
         }
-      }),
-    );
+        const next = signal?.aborted ? undefined : await nextCandidate();
+        if (next === undefined) return false;
+        attempted += 1;
+        return storeOn(next);
+      }
+    };
+    const results = await Promise.all(first.map(storeOn));
     const stored = results.filter(Boolean).length;
     if (stored === 0) throw new PeerChannelError(ErrorCode.RESOLVER_FAILED, `no node accepted the record for ${record.name.slice(0, 80)}`);
-    return { pnrpId: verified.pnrpId, stored, attempted: targets.length, lookup };
+    return { pnrpId: verified.pnrpId, stored, attempted, lookup };
   }
 
   /** Finds live records published under `name`, newest version per instance. */
