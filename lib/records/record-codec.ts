@@ -42,8 +42,21 @@ function sortedAttributes(a: RecordAttributes): [string, string | number | boole
     .map((k) => [k, a[k] as string | number | boolean]);
 }
 
+/**
+ * Bytes as msgpack `bin`. With `moreTypes`, msgpackr packs a plain Uint8Array as its typed-array
+ * extension but a Buffer as `bin`, and unpacks `bin` as whichever class its input was: the
+ * canonical form needs one choice.
+ */
+function bin(b: Uint8Array): Buffer {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
 function bodyTuple(f: RecordFields): unknown[] {
-  return [RECORD_FORMAT, f.type, f.id, f.nonce, f.version, f.creatorKey, f.signerKey, f.created, f.modified, f.expires, f.deleted, sortedAttributes(f.attributes), f.dataKind, f.data];
+  return [RECORD_FORMAT, f.type, bin(f.id), bin(f.nonce), f.version, bin(f.creatorKey), f.signerKey === null ? null : bin(f.signerKey), f.created, f.modified, f.expires, f.deleted, sortedAttributes(f.attributes), f.dataKind, bin(f.data)];
+}
+
+function outerTuple(body: Uint8Array, signature: Uint8Array): unknown[] {
+  return [bin(body), bin(signature)];
 }
 
 function signingInput(body: Uint8Array): Uint8Array {
@@ -114,18 +127,26 @@ export function checkAttributes(a: unknown, limits: RecordLimits): asserts a is 
  */
 export function signRecord(fields: RecordFields, signer: PeerIdentity, limits: RecordLimits): SignedRecord {
   checkFields(fields, limits);
-  const body = pack(bodyTuple(fields));
-  const signature = signer.sign(signingInput(body));
-  const encoded = pack([body, signature]);
+  const encoded = sealRecord(fields, signer);
   if (encoded.length > limits.maxRecordBytes) {
     throw new PeerChannelError(ErrorCode.RECORD_TOO_LARGE, `record of ${encoded.length} bytes exceeds ${limits.maxRecordBytes}`);
   }
   return decodeRecord(encoded, limits);
 }
 
+/**
+ * The signed encoding of `fields` by `signer`, with no checks at all (hostile-peer specs make
+ * forgeries with it; use {@link signRecord}).
+ * @internal
+ */
+export function sealRecord(fields: RecordFields, signer: PeerIdentity): Uint8Array {
+  const body = pack(bodyTuple(fields));
+  return new Uint8Array(pack(outerTuple(body, signer.sign(signingInput(body)))));
+}
+
 function expectBytes(v: unknown, what: string): Uint8Array {
   if (!(v instanceof Uint8Array)) throw shape(`${what} must be bytes`);
-  return v;
+  return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
 }
 
 function attributesFrom(v: unknown, limits: RecordLimits): RecordAttributes {
@@ -159,7 +180,7 @@ export function decodeRecord(encoded: Uint8Array, limits: RecordLimits): SignedR
   let outer: unknown;
   let raw: unknown;
   try {
-    outer = safe.unpack(encoded);
+    outer = safe.unpack(bin(encoded));
   } catch (cause) {
     throw new PeerChannelError(ErrorCode.RECORD_SHAPE, 'record is not valid msgpack', { cause });
   }
@@ -168,7 +189,7 @@ export function decodeRecord(encoded: Uint8Array, limits: RecordLimits): SignedR
   const signature = expectBytes(outer[1], 'record signature');
   if (signature.length > MAX_SIGNATURE_BYTES) throw shape('record signature is too long');
   try {
-    raw = safe.unpack(body);
+    raw = safe.unpack(bin(body));
   } catch (cause) {
     throw new PeerChannelError(ErrorCode.RECORD_SHAPE, 'record body is not valid msgpack', { cause });
   }
@@ -189,7 +210,7 @@ export function decodeRecord(encoded: Uint8Array, limits: RecordLimits): SignedR
     data: expectBytes(raw[13], 'record data'),
   };
   checkFields(fields, limits);
-  if (!sameBytes(pack(bodyTuple(fields)), body) || !sameBytes(pack([body, signature]), encoded)) throw shape('record is not in its canonical encoding');
+  if (!sameBytes(pack(bodyTuple(fields)), body) || !sameBytes(pack(outerTuple(body, signature)), encoded)) throw shape('record is not in its canonical encoding');
   if (!sameBytes(recordIdFor(fields.creatorKey, fields.nonce), fields.id)) {
     throw new PeerChannelError(ErrorCode.RECORD_SIGNATURE, 'record id is not bound to its creator key');
   }
@@ -215,7 +236,7 @@ export function decodeRecord(encoded: Uint8Array, limits: RecordLimits): SignedR
 export function decodeData(data: Uint8Array, limits: RecordLimits): unknown {
   let value: unknown;
   try {
-    value = safe.unpack(data);
+    value = safe.unpack(bin(data));
   } catch (cause) {
     throw new PeerChannelError(ErrorCode.RECORD_SHAPE, 'record data is not valid msgpack', { cause });
   }
