@@ -45,7 +45,7 @@ describe('record store: signatures and encoding', () => {
     const body = decodeOuter(r.encoded)[0];
     const i = Buffer.from(body).indexOf(Buffer.from('hello'));
     const altered = body.slice();
-    altered[i] ^= 1;
+    altered[i] = (altered[i] as number) ^ 1;
     const forged = pack([Buffer.from(altered), Buffer.from(decodeOuter(r.encoded)[1])]);
     expect(await b.store.receive(forged, 'peer')).toBe('rejected');
     expect(b.store.stats.rejected[ErrorCode.RECORD_SIGNATURE]).toBe(1);
