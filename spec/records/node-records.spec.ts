@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pack } from '../../lib/codec/index.js';
-import { ErrorCode, PeerChannelError, PeerNode, type RecordChange, MemoryNetwork, RecordDataKind, memoryTransport } from '../../lib/index.js';
+import { ErrorCode, PeerChannelError, PeerNode, type PeerNodeOptions, type RecordChange, MemoryNetwork, RecordDataKind, memoryTransport } from '../../lib/index.js';
 import type { Mesh } from '../../lib/mesh/mesh.js';
 import { RecordFrameKind } from '../../lib/records/record-gossip.js';
 import { sealRecord } from '../../lib/records/record-codec.js';
@@ -21,7 +21,7 @@ afterEach(async () => {
 const memory = { records: { storage: 'memory' as const, types: [Shape] } };
 const meshOf = (n: PeerNode): Mesh => (n as unknown as { mesh: Mesh }).mesh;
 
-async function line(count: number, options: Parameters<MemoryMesh['add']>[0] = memory) {
+async function line(count: number, options: PeerNodeOptions = memory) {
   lab = new MemoryMesh(7);
   const nodes = await lab.add(count, options);
   await lab.line(nodes);
