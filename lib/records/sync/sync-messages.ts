@@ -17,13 +17,13 @@ export const SyncFrameKind = {
   /** `[session, ranges]`, responder → initiator: the answer to a round. */
   Answer: 41,
   /**
-   * `[session, abstracts, hashes]`: from the initiator, abstracts of versions the responder lacks and
+   * `[session, fromInitiator, abstracts, hashes]`: from the initiator, abstracts of versions the responder lacks and
    * hashes of versions it wants abstracts of; the responder answers with the asked abstracts (in
    * order, `null` for one no longer held, possibly cut short) and the hashes it wants pushed.
    */
   Exchange: 42,
   /**
-   * `[session, records, hashes]`: from the initiator, records pushed (asked for by the responder)
+   * `[session, fromInitiator, records, hashes]`: from the initiator, records pushed (asked for by the responder)
    * and hashes it pulls; the responder answers with the pulled records (in order, `null` for one
    * no longer held, possibly cut short) and no hashes. Empty lists from the initiator end the session.
    */
@@ -174,6 +174,7 @@ export function abstractCost(a: RecordAbstract): number {
 
 export interface ExchangeMessage {
   readonly session: number;
+  readonly fromInitiator: boolean;
   /** Offered abstracts (from the initiator) or answered ones, `null` for versions gone (from the responder). */
   readonly abstracts: readonly (RecordAbstract | null)[];
   /** Hashes asked about (initiator) or wanted pushed (responder). */
@@ -181,14 +182,21 @@ export interface ExchangeMessage {
 }
 
 export function encodeExchange(m: ExchangeMessage): unknown {
-  return [m.session, m.abstracts.map((a) => (a === null ? null : encodeAbstract(a))), m.hashes];
+  return [m.session, m.fromInitiator, m.abstracts.map((a) => (a === null ? null : encodeAbstract(a))), m.hashes];
+}
+
+function flag(v: unknown): boolean {
+  if (typeof v !== 'boolean') throw bad('the direction flag must be a boolean');
+  return v;
 }
 
 /** @throws PeerChannelError `PC_ERR_SYNC_FRAME`. */
-export function decodeExchange(payload: unknown, fromInitiator: boolean): ExchangeMessage {
-  const [s, a, h] = tuple(payload, 3, 'exchange payload');
+export function decodeExchange(payload: unknown): ExchangeMessage {
+  const [s, f, a, h] = tuple(payload, 4, 'exchange payload');
+  const fromInitiator = flag(f);
   return {
     session: uint(s, 'session id', MAX_SESSION_ID),
+    fromInitiator,
     abstracts: list(a, MAX_ITEMS_PER_MESSAGE, 'abstracts').map((x) => {
       if (x === null && !fromInitiator) return null;
       return decodeAbstract(x);
@@ -199,6 +207,7 @@ export function decodeExchange(payload: unknown, fromInitiator: boolean): Exchan
 
 export interface TransferMessage {
   readonly session: number;
+  readonly fromInitiator: boolean;
   /** Pushed records (initiator) or pulled ones in order, `null` for versions gone (responder). */
   readonly records: readonly (Uint8Array | null)[];
   /** Hashes pulled (initiator only). */
@@ -206,16 +215,18 @@ export interface TransferMessage {
 }
 
 export function encodeTransfer(m: TransferMessage): unknown {
-  return [m.session, m.records, m.hashes];
+  return [m.session, m.fromInitiator, m.records, m.hashes];
 }
 
 /** @throws PeerChannelError `PC_ERR_SYNC_FRAME`. */
-export function decodeTransfer(payload: unknown, fromInitiator: boolean, maxFrameBytes: number): TransferMessage {
-  const [s, r, h] = tuple(payload, 3, 'transfer payload');
+export function decodeTransfer(payload: unknown, maxFrameBytes: number): TransferMessage {
+  const [s, f, r, h] = tuple(payload, 4, 'transfer payload');
+  const fromInitiator = flag(f);
   const hashes = list(h, MAX_ITEMS_PER_MESSAGE, 'hashes').map((x) => bytes(x, 'hash', H));
   if (!fromInitiator && hashes.length > 0) throw bad('a responder pulls nothing');
   return {
     session: uint(s, 'session id', MAX_SESSION_ID),
+    fromInitiator,
     records: list(r, MAX_ITEMS_PER_MESSAGE, 'records').map((x) => {
       if (x === null && !fromInitiator) return null;
       return bytes(x, 'record', undefined, maxFrameBytes);
