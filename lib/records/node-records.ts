@@ -85,9 +85,16 @@ export class NodeRecords {
     });
     await store.open();
     store.errors$.subscribe((e) => mesh.report(e));
-    const records = new NodeRecords(store, mesh, sync === undefined ? recordSync() : sync);
-    for (const cls of options.types ?? []) records.collection(cls);
-    return records;
+    let records: NodeRecords | undefined;
+    try {
+      records = new NodeRecords(store, mesh, sync === undefined ? recordSync() : sync);
+      for (const cls of options.types ?? []) records.collection(cls);
+      return records;
+    } catch (error) {
+      // A bad type or sync option must not leave the storage open (LevelDB would stay locked).
+      await (records?.close() ?? store.close());
+      throw error;
+    }
   }
 
   /** Hot, replays: `true` once the first reconciliation with a neighbour finished. */

@@ -149,6 +149,10 @@ describe('node records on disk', () => {
     }
     const third = await open(); // the lock was released by the failed open and by close
     await third.close();
+    class Undeclared {}
+    await expect(PeerNode.open('net.p2p://disk', { identity, transport: memoryTransport(net), resolver: null, records: { home, types: [Undeclared] } })).rejects.toMatchObject({ code: ErrorCode.RECORDS_DISABLED });
+    const fourth = await open(); // a bad option after the store opened released it too
+    await fourth.close();
   });
 
   it('a node reopened with the same home keeps its identity and its records, and can still update and delete them', async () => {
