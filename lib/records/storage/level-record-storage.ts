@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { ClassicLevel } from 'classic-level';
+import type { ClassicLevel } from 'classic-level';
 import { ErrorCode, PeerChannelError } from '../../errors/index.js';
 import type { RecordStorage, StorageChange } from './record-storage.js';
 
@@ -26,15 +26,21 @@ function storageError(what: string, cause: unknown): PeerChannelError {
  * allows one process per directory: a second open fails with `PC_ERR_RECORD_STORAGE`.
  */
 export class LevelRecordStorage implements RecordStorage {
-  private readonly db: ClassicLevel<Uint8Array, Uint8Array>;
+  private level: ClassicLevel<Uint8Array, Uint8Array> | undefined;
 
   /** @param location - directory of the database (created when missing). */
-  constructor(readonly location: string) {
-    this.db = new ClassicLevel<Uint8Array, Uint8Array>(location, { keyEncoding: 'view', valueEncoding: 'view' });
+  constructor(readonly location: string) {}
+
+  private get db(): ClassicLevel<Uint8Array, Uint8Array> {
+    if (this.level === undefined) throw new PeerChannelError(ErrorCode.RECORD_STORAGE, 'LevelDB record storage is not open');
+    return this.level;
   }
 
   async open(): Promise<void> {
     try {
+      // Loaded on first use, so nodes that keep no records on disk never load the native module.
+      const { ClassicLevel } = await import('classic-level');
+      this.level ??= new ClassicLevel<Uint8Array, Uint8Array>(this.location, { keyEncoding: 'view', valueEncoding: 'view' });
       await mkdir(this.location, { recursive: true, mode: 0o700 });
       await this.db.open();
     } catch (error) {
@@ -75,7 +81,7 @@ export class LevelRecordStorage implements RecordStorage {
   }
 
   async close(): Promise<void> {
-    if (this.db.status === 'closed' || this.db.status === 'closing') return;
+    if (this.level === undefined || this.level.status === 'closed' || this.level.status === 'closing') return;
     try {
       await this.db.close();
     } catch (error) {
