@@ -56,3 +56,4 @@ export {
   decodePeerRecord, signPeerRecord, RECORD_ID_BYTES, RecordDataKind, type SignedRecord, type RecordFields, type AttributeValue, type RecordAttributes,
   type SyncItem, type SyncIndex, type RecordAbstract, type RecordSyncSource, type ReceiveOutcome, VERSION_HASH_BYTES,
 } from './records/index.js';
+export { RecordSync, recordSync, type RecordSyncOptions, type RecordSyncStats, type SyncReport, type SyncOutcome, SyncTree, SyncFrameKind, Reconciler, type ReconcileOptions } from './records/sync/index.js';
