@@ -55,5 +55,6 @@ export {
   type RecordsOptions, type RecordSyncContext, type RecordSyncEngine, type RecordSyncFactory, type RecordClass,
   decodePeerRecord, signPeerRecord, RECORD_ID_BYTES, RecordDataKind, type SignedRecord, type RecordFields, type AttributeValue, type RecordAttributes,
   type SyncItem, type SyncIndex, type RecordAbstract, type RecordSyncSource, type ReceiveOutcome, VERSION_HASH_BYTES,
+  RecordSync, recordSync, type RecordSyncStats, type RecordSyncOptions, SyncTree, SyncFrameKind, type SyncReport, type SyncOutcome,
 } from './records/index.js';
 export { RecordSync, recordSync, type RecordSyncOptions, type RecordSyncStats, type SyncReport, type SyncOutcome, SyncTree, SyncFrameKind, Reconciler, type ReconcileOptions } from './records/sync/index.js';

@@ -19,7 +19,7 @@ export interface PeerRecord<T> {
   readonly created: number;
   readonly modified: number;
   readonly expires: number;
-  /** The record's attributes and data, as one value of the declared class's shape. */
+  /** The record's attributes and data, as one value of the declared class's shape (deeply frozen: copy it to change it). */
   readonly value: T;
 }
 
@@ -62,6 +62,9 @@ export type RecordQuery<T> = { readonly [K in keyof T]?: T[K] extends string | n
  * ```
  */
 export class RecordCollection<T> {
+  /** Views are immutable per version: decode each version's value once. */
+  private readonly views = new WeakMap<SignedRecord, PeerRecord<T>>();
+
   constructor(
     private readonly store: RecordStore,
     private readonly descriptor: RecordTypeDescriptor,
@@ -171,7 +174,16 @@ export class RecordCollection<T> {
   }
 
   private view(r: SignedRecord): PeerRecord<T> {
-    return {
+    let v = this.views.get(r);
+    if (v === undefined) {
+      v = this.makeView(r);
+      this.views.set(r, v);
+    }
+    return v;
+  }
+
+  private makeView(r: SignedRecord): PeerRecord<T> {
+    return Object.freeze({
       id: r.idHex,
       type: r.type,
       version: r.version,
@@ -181,6 +193,6 @@ export class RecordCollection<T> {
       modified: r.modified,
       expires: r.expires,
       value: decodeRecordValue<T>(this.descriptor, r, this.store.limits),
-    };
+    });
   }
 }

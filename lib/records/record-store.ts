@@ -2,12 +2,14 @@ import { Subject, type Observable } from 'rxjs';
 import { ErrorCode, PeerChannelError, toPeerChannelError } from '../errors/index.js';
 import type { PeerIdentity } from '../identity/peer-identity.js';
 import { compareVersions } from './conflict-rule.js';
+import { checkIncoming } from './record-checks.js';
 import { type RecordAttributes, RecordDataKind, type SignedRecord } from './record.js';
 import { decodeRecord, newRecordId, signRecord } from './record-codec.js';
 import { DEFAULT_RECORD_TTL_MS, type RecordLimits, defaultRecordLimits } from './record-limits.js';
 import type { RecordStorage, StorageChange } from './storage/record-storage.js';
 import type { ReceiveOutcome, RecordAbstract, RecordSyncSource, SyncIndex, SyncItem } from './sync/sync-source.js';
 import { type RecordStoreStats, emptyRecordStoreStats } from './record-store-stats.js';
+import { abstractOf } from './record-abstract.js';
 import { WriteQueue } from './write-queue.js';
 
 /** What happened to a record in a store. */
@@ -322,33 +324,14 @@ export class RecordStore implements RecordSyncSource {
   }
 
   private check(record: SignedRecord, held: SignedRecord | undefined): PeerChannelError | undefined {
-    const now = this.now();
-    if (record.expires <= now) return new PeerChannelError(ErrorCode.RECORD_EXPIRED, `record ${record.idHex} expired`);
-    if (record.expires > now + this.limits.maxTtlMs + 86_400_000) return new PeerChannelError(ErrorCode.RECORD_SHAPE, `record ${record.idHex} expires too far ahead`);
-    if (record.deleted && record.version === 1) return new PeerChannelError(ErrorCode.RECORD_SHAPE, 'a tombstone has a version above 1');
-    if (record.lastModifier !== record.creator && !(record.deleted && this.admins.has(record.lastModifier))) {
-      return new PeerChannelError(ErrorCode.RECORD_FORBIDDEN, `record ${record.idHex} changed by ${record.lastModifier.slice(0, 12)}…, neither its creator nor an admin deleting it`);
-    }
-    if (held !== undefined && compareVersions(record, held) > 0) {
-      if (held.deleted) return new PeerChannelError(ErrorCode.RECORD_FORBIDDEN, `record ${record.idHex} was deleted and cannot change again`);
-      if (record.type !== held.type || record.created !== held.created) return new PeerChannelError(ErrorCode.RECORD_FORBIDDEN, `record ${record.idHex} cannot change its type or creation time`);
-      if (record.expires < held.expires) return new PeerChannelError(ErrorCode.RECORD_EXPIRY_SHRINKS, `record ${record.idHex}: expiry only grows`);
-    }
-    if (held === undefined) {
-      if ((this.perCreator.get(record.creator) ?? 0) >= this.limits.maxRecordsPerCreator) return new PeerChannelError(ErrorCode.RECORD_QUOTA, `creator ${record.creator.slice(0, 12)}… holds ${this.limits.maxRecordsPerCreator} records`);
-      if (this.records.size >= this.limits.maxRecords) return new PeerChannelError(ErrorCode.RECORD_QUOTA, `store holds ${this.limits.maxRecords} records`);
-    }
-    if (!record.deleted) {
-      const validate = this.validators.get(record.type);
-      if (validate !== undefined) {
-        try {
-          validate(record);
-        } catch (error) {
-          return toPeerChannelError(error, ErrorCode.RECORD_TYPE_MISMATCH);
-        }
-      }
-    }
-    return undefined;
+    return checkIncoming(record, held, {
+      now: this.now(),
+      limits: this.limits,
+      admins: this.admins,
+      heldByCreator: this.perCreator.get(record.creator) ?? 0,
+      held: this.records.size,
+      validator: this.validators.get(record.type),
+    });
   }
 
   private hold(record: SignedRecord, held: SignedRecord | undefined): void {
@@ -471,19 +454,4 @@ export interface ReceiveResult {
   readonly error?: PeerChannelError;
   /** When stale: the strictly newer copy held here, to answer the sender with. */
   readonly newer?: SignedRecord;
-}
-
-/** The abstract of a record version. */
-export function abstractOf(r: SignedRecord): RecordAbstract {
-  return {
-    hash: r.hash,
-    recordId: r.id,
-    version: r.version,
-    created: r.created,
-    modified: r.modified,
-    expires: r.expires,
-    lastModifier: r.lastModifier,
-    deleted: r.deleted,
-    signature: r.signature,
-  };
 }

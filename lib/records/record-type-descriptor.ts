@@ -89,10 +89,18 @@ export function encodeRecordValue(d: RecordTypeDescriptor, value: unknown): { at
   return { attributes, data: encodeData(data) };
 }
 
-/** Rebuilds the value of a (verified) record of this type. */
+function deepFreeze<V>(v: V): V {
+  if (typeof v === 'object' && v !== null && !ArrayBuffer.isView(v) && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
+/** Rebuilds the value of a (verified) record of this type, deeply frozen (views are shared). */
 export function decodeRecordValue<T>(d: RecordTypeDescriptor, record: SignedRecord, limits: RecordLimits): T {
   const data = record.dataKind === RecordDataKind.Msgpack ? (decodeData(record.data, limits) as Record<string, unknown>) : {};
-  return { ...data, ...record.attributes } as T;
+  return deepFreeze({ ...data, ...record.attributes }) as T;
 }
 
 /**

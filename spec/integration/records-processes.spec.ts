@@ -56,7 +56,11 @@ describe('records across processes over TLS WebSockets', () => {
 
     const late = start('d');
     expect((await ready(late, 'late peer')).holding).toBe(0);
-    await holding(late, 3_000, 'late peer');
+    await holding(late, 3_000, 'late peer').catch(async (e: Error) => {
+      const d = await digestOf(late);
+      const others = await Promise.all(peers.map(digestOf));
+      throw new Error(`${e.message}; late holds ${d.count}; dropped ${JSON.stringify([d, ...others].map((x) => [(x as unknown as { dropped: unknown }).dropped, (x as unknown as { records: unknown }).records]))}; its events: ${JSON.stringify(late.events.filter((x) => x.event !== 'added').slice(0, 20))}`);
+    });
     await late.waitFor((e) => e.event === 'synchronized' && e.synchronized === true, 'late peer synchronized', 60_000);
     expect((await digestOf(late)).digest).toBe(digests[0]?.digest);
   }, 240_000);
