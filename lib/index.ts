@@ -57,4 +57,3 @@ export {
   type SyncItem, type SyncIndex, type RecordAbstract, type RecordSyncSource, type ReceiveOutcome, VERSION_HASH_BYTES,
   RecordSync, recordSync, type RecordSyncStats, type RecordSyncOptions, SyncTree, SyncFrameKind, type SyncReport, type SyncOutcome,
 } from './records/index.js';
-export { RecordSync, recordSync, type RecordSyncOptions, type RecordSyncStats, type SyncReport, type SyncOutcome, SyncTree, SyncFrameKind, Reconciler, type ReconcileOptions } from './records/sync/index.js';
