@@ -121,11 +121,17 @@ export class InitiatorSession extends SessionBase {
   }
 
   private async transfer(): Promise<void> {
+    const { batch, maxFrameBytes } = this.host.tuning;
+    let pulls = this.pulls.slice(0, batch);
+    // Pushes and pulls share one frame: the pulled hashes take their room first.
+    const room = maxFrameBytes - 512 - pulls.length * 35;
     // Positional: a version gone meanwhile comes back as null and is simply not sent.
-    const loaded = await this.loadFitting(this.pushes.slice(0, this.host.tuning.batch));
+    const loaded = await this.loadFitting(this.pushes.slice(0, batch), room);
     this.pushes.splice(0, loaded.length);
     const records = loaded.filter((r): r is Uint8Array => r !== null);
-    this.pulled = this.pulls.splice(0, this.host.tuning.batch);
+    // A record near the frame size goes alone; the pulls wait for the next message.
+    if (records.reduce((n, r) => n + r.length + 5, 0) > room) pulls = [];
+    this.pulled = this.pulls.splice(0, pulls.length);
     this.recordsSent += records.length;
     if (this.ended) return;
     if (records.length === 0 && this.pulled.length === 0 && this.pushes.length === 0) {

@@ -199,7 +199,10 @@ export class Reconciler {
           out.push({ mode: RangeMode.Skip, upper: r.upper });
           return;
         }
-        if (ours <= this.t.idListThreshold || r.count === 0) this.sendIds(out, lo, hi, r.upper, keep);
+        // Ids settle a range in one step: when we hold few, or when they hold few and we not
+        // many more (new items cluster at the end of the order and tip one side over the threshold).
+        const few = this.t.idListThreshold;
+        if (ours <= few || r.count === 0 || (r.count <= few && ours <= 4 * few)) this.sendIds(out, lo, hi, r.upper, keep);
         else this.split(out, lo, hi, r.upper);
         return;
       }

@@ -147,16 +147,19 @@ export abstract class SessionBase {
     }
   }
 
-  /** Loads records by hash while they fit the frame (the first always does). */
-  protected async loadFitting(hashes: readonly Uint8Array[]): Promise<(Uint8Array | null)[]> {
+  /**
+   * Loads records by hash while they fit in `room` bytes (the first always does, as long as it
+   * fits a frame by itself).
+   */
+  protected async loadFitting(hashes: readonly Uint8Array[], room = this.host.tuning.maxFrameBytes - 512): Promise<(Uint8Array | null)[]> {
     const out: (Uint8Array | null)[] = [];
     let bytes = 64;
-    const room = this.host.tuning.maxFrameBytes - 512;
+    const frame = this.host.tuning.maxFrameBytes - 512;
     for (const h of hashes) {
       const r = (await this.host.source.load(h)) ?? null;
       const cost = r === null ? 1 : r.length + 5;
       if (out.length > 0 && bytes + cost > room) break;
-      if (r !== null && r.length + 128 > room) {
+      if (r !== null && r.length + 128 > frame) {
         out.push(null); // larger than a frame can carry: the store's record limit keeps this from happening
         continue;
       }

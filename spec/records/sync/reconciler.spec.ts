@@ -104,6 +104,20 @@ describe('range-based reconciliation', () => {
     expect(l.bytes).toBeLessThan(2.5 * s.bytes);
   });
 
+  it('10 new items at the end of the order (the latest writes) settle in 2 round trips', () => {
+    const { a, b } = pair(10, 100_000, 0, 0);
+    const rng = new Rng(11);
+    const fresh = new Set<string>();
+    for (let i = 0; i < 10; i++) {
+      const item = randomItem(rng, 1_790_000_000_000 + i);
+      b.insert(item);
+      fresh.add(hex(item));
+    }
+    const r = reconcilePair(a, b);
+    expect(r.need).toEqual(fresh);
+    expect(r.rounds).toBeLessThanOrEqual(2);
+  });
+
   it('many items sharing one timestamp are told apart by hash prefixes', () => {
     const rng = new Rng(8);
     const a = new SyncTree();

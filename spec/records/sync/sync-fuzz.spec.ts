@@ -54,6 +54,7 @@ async function link(victimDials: boolean): Promise<Link> {
     await waitFor(() => !meshOf(victim).neighbors.has(hostile.peerId), 'the old link to go');
   }
   inbox.length = 0;
+  generation++;
   if (victimDials) await lab.link(victim, hostile);
   else await lab.link(hostile, victim);
   const to = meshOf(hostile).neighbors.get(victim.peerId) as Neighbor;
@@ -64,15 +65,20 @@ function send(l: Link, kind: number, payload: unknown): void {
   l.to.send(encodeExtensionFrame(kind, payload));
 }
 
+/** Bumped by every new link, so a waiter left from an earlier case stops taking frames. */
+let generation = 0;
+
 async function next(kind: number): Promise<unknown> {
-  await waitFor(() => inbox.some((m) => m.kind === kind), `a frame of kind ${kind} from the victim`);
+  const mine = generation;
+  await waitFor(() => generation !== mine || inbox.some((m) => m.kind === kind), `a frame of kind ${kind} from the victim`, 15_000);
+  if (generation !== mine) throw new Error('superseded by the next case');
   const i = inbox.findIndex((m) => m.kind === kind);
   return inbox.splice(i, 1)[0]?.payload;
 }
 
 /** Waits for the victim to close the link and returns the code it gave. */
 async function closedWith(l: Link): Promise<string> {
-  const info = await Promise.race([l.closed, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the victim kept the link open')), 5_000))]);
+  const info = await Promise.race([l.closed, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the victim kept the link open')), 15_000))]);
   await waitFor(() => !meshOf(victim).neighbors.has(hostile.peerId), 'the victim to drop the link');
   return info.code;
 }

@@ -74,4 +74,16 @@ describe('a sync session over the memory transport', () => {
       if (onlyA + onlyB <= 100) expect(initiator.roundTrips).toBeLessThanOrEqual(4);
     });
   }
+
+  it('records near the frame size pushed while pulling many: every frame stays inside the limit', async () => {
+    const rng = new Rng(77);
+    const { a, b } = stores(3, 500, 0, 300);
+    for (let i = 0; i < 2; i++) a.addRandom(rng, T0 + 5 + i, 60_000);
+    const union = [...new Set([...a.digest(), ...b.digest()])].sort();
+    const { initiator, responder } = await syncOver(a, b);
+    expect(initiator.outcome).toBe('complete');
+    expect(responder.outcome).toBe('complete');
+    expect(a.digest()).toEqual(union);
+    expect(b.digest()).toEqual(union);
+  });
 });
