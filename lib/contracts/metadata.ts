@@ -63,3 +63,42 @@ export function readParameterTypes(prototype: Target, method: string): readonly 
 export function readReturnType(prototype: Target, method: string): unknown {
   return Reflect.getMetadata('design:returntype', prototype, method);
 }
+
+const RECORD_TYPE = Symbol.for('peerchannel:record-type');
+const RECORD_FIELDS = Symbol.for('peerchannel:record-fields');
+
+/** What `@PeerRecordType` records. */
+export interface RecordTypeMetadata {
+  readonly type: string;
+  readonly ttlMs: number | undefined;
+}
+
+/** What `@RecordField` / `@RecordAttribute` record for one property. */
+export interface RecordFieldMetadata {
+  readonly property: string;
+  /** Stored as a searchable attribute rather than in the data. */
+  readonly attribute: boolean;
+  readonly optional: boolean;
+}
+
+export function writeRecordType(target: Target, data: RecordTypeMetadata): void {
+  Reflect.defineMetadata(RECORD_TYPE, Object.freeze({ ...data }), target);
+}
+
+export function readRecordType(target: Target): RecordTypeMetadata | undefined {
+  return Reflect.getOwnMetadata(RECORD_TYPE, target) as RecordTypeMetadata | undefined;
+}
+
+export function addRecordField(prototype: Target, data: RecordFieldMetadata): void {
+  const inherited = (Reflect.getMetadata(RECORD_FIELDS, prototype) as readonly RecordFieldMetadata[] | undefined) ?? [];
+  Reflect.defineMetadata(RECORD_FIELDS, Object.freeze([...inherited, Object.freeze({ ...data })]), prototype);
+}
+
+export function readRecordFields(prototype: Target): readonly RecordFieldMetadata[] {
+  return (Reflect.getMetadata(RECORD_FIELDS, prototype) as readonly RecordFieldMetadata[] | undefined) ?? [];
+}
+
+/** The emitted type of a property (`design:type`). */
+export function readPropertyType(prototype: Target, property: string): unknown {
+  return Reflect.getMetadata('design:type', prototype, property);
+}

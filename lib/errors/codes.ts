@@ -96,6 +96,38 @@ export const ErrorCode = {
    */
   STORE_QUOTA: 'PC_ERR_STORE_QUOTA',
 
+  // replicated records (lib/records)
+  /** A record's signed encoding is larger than the store's `maxRecordBytes` (default 60 KiB). */
+  RECORD_TOO_LARGE: 'PC_ERR_RECORD_TOO_LARGE',
+  /** A record change by someone without the authority: only the creator updates; creator or admin deletes. */
+  RECORD_FORBIDDEN: 'PC_ERR_RECORD_FORBIDDEN',
+  /** A record whose signature does not verify, whose signer is not its last modifier, or whose id is not bound to its creator. */
+  RECORD_SIGNATURE: 'PC_ERR_RECORD_SIGNATURE',
+  /** No live record with that id (never held, deleted, or expired). */
+  RECORD_NOT_FOUND: 'PC_ERR_RECORD_NOT_FOUND',
+  /** A record or record frame that breaks its wire shape or its bounds (attributes, type name, nesting, times). */
+  RECORD_SHAPE: 'PC_ERR_RECORD_SHAPE',
+  /** A record whose data or attributes do not match the declared record type. */
+  RECORD_TYPE_MISMATCH: 'PC_ERR_RECORD_TYPE_MISMATCH',
+  /** A newer version of a record that would shorten its expiry: expiry only grows. */
+  RECORD_EXPIRY_SHRINKS: 'PC_ERR_RECORD_EXPIRY_SHRINKS',
+  /** A creator holds more live records than the store's per-creator quota. */
+  RECORD_QUOTA: 'PC_ERR_RECORD_QUOTA',
+  /** A neighbour sent record changes faster than the per-link rate bound. */
+  RECORD_RATE: 'PC_ERR_RECORD_RATE',
+  /** The record storage failed to open, read or write. */
+  RECORD_STORAGE: 'PC_ERR_RECORD_STORAGE',
+  /** Records were used on a node opened without the `records` option, or a record type is not declared. */
+  RECORDS_DISABLED: 'PC_ERR_RECORDS_DISABLED',
+
+  // record sync (range-based reconciliation between two neighbours)
+  /** A sync frame that is malformed, unexpected in the session's state, or for a session never opened: the link closes. */
+  SYNC_FRAME: 'PC_ERR_SYNC_FRAME',
+  /** A sync session went past a bound (rounds, differences, wanted records): the link closes. */
+  SYNC_LIMIT: 'PC_ERR_SYNC_LIMIT',
+  /** A record sent in a sync session is not the version that was asked for: the link closes. */
+  SYNC_UNASKED: 'PC_ERR_SYNC_UNASKED',
+
   // limits
   LIMIT_EXCEEDED: 'PC_ERR_LIMIT_EXCEEDED',
 

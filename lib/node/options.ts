@@ -1,5 +1,6 @@
 import type { FrameLimits } from '../codec/index.js';
 import type { PeerIdentity } from '../identity/peer-identity.js';
+import type { RecordsOptions } from '../records/records-options.js';
 import type { MeshTuning, NeighborLimits } from '../mesh/options.js';
 import type { PropagationFilter } from '../mesh/propagation.js';
 import type { ResolverFactory } from '../resolver/resolver.js';
@@ -67,6 +68,14 @@ export interface PeerNodeOptions {
   readonly mesh?: Partial<MeshTuning>;
   /** Message tracing and mesh-view bounds. @defaultValue `defaultObserveOptions` */
   readonly observe?: Partial<ObserveOptions>;
+  /**
+   * Enables the node's replicated record store (`node.records(Type)`): `true` for the defaults
+   * (LevelDB under `~/.peerchannel`, per identity and mesh), or its options. With records on disk
+   * and no `identity` given, the node's identity is loaded from (or created in)
+   * `<home>/identity`, so it can still update and delete its records after a restart.
+   * @defaultValue disabled
+   */
+  readonly records?: boolean | RecordsOptions;
   /** Aborts opening. */
   readonly signal?: AbortSignal;
 }

@@ -7,7 +7,13 @@ import { type PeerProxy, createProxy } from '../channel/proxy.js';
 import { defaultFrameLimits } from '../codec/index.js';
 import { type ContractClass, describeContract } from '../contracts/index.js';
 import { ErrorCode, PeerChannelError, toPeerChannelError } from '../errors/index.js';
-import { PeerIdentity } from '../identity/peer-identity.js';
+import { PeerIdentity, peerIdFromSpki } from '../identity/peer-identity.js';
+import { loadOrCreateIdentity } from '../identity/identity-store.js';
+import { NodeRecords, recordsIdentityDirectory } from '../records/node-records.js';
+import type { RecordCollection } from '../records/record-collection.js';
+import type { RecordStoreStats } from '../records/record-store-stats.js';
+import type { RecordClass } from '../records/record-type-descriptor.js';
+import type { RecordsOptions } from '../records/records-options.js';
 import { type HandshakeTiming, Mesh, type MeshStatus } from '../mesh/mesh.js';
 import type { MeshStats } from '../mesh/mesh-stats.js';
 import type { NeighborInfo } from '../mesh/neighbor.js';
@@ -56,6 +62,7 @@ export class PeerNode {
   private observer!: NodeObserver;
   private readonly closers: (() => Promise<void> | void)[] = [];
   private closing: Promise<void> | undefined;
+  private recordsPart: NodeRecords | undefined;
 
   private constructor(
     /** The mesh name (`lobby` for `net.p2p://lobby`). */
@@ -83,7 +90,10 @@ export class PeerNode {
    */
   static async open(address: string, options: PeerNodeOptions = {}): Promise<PeerNode> {
     const meshName = parseMeshAddress(address);
-    const identity = options.identity ?? PeerIdentity.generate();
+    const recordsOptions: RecordsOptions | undefined = options.records === true ? {} : options.records === false ? undefined : options.records;
+    const keepsIdentity = recordsOptions !== undefined && (recordsOptions.storage ?? 'disk') !== 'memory';
+    const identity =
+      options.identity ?? (keepsIdentity ? await loadOrCreateIdentity(recordsIdentityDirectory(recordsOptions)) : PeerIdentity.generate());
     const limits = { ...defaultFrameLimits, ...options.limits };
     const neighbors = { ...defaultNeighborLimits, ...options.neighbors };
     if (!(neighbors.min >= 0 && neighbors.min <= neighbors.ideal && neighbors.ideal <= neighbors.max && neighbors.max >= 1)) {
@@ -94,6 +104,7 @@ export class PeerNode {
     const transport = makeTransport({ identity });
     const resolverFactory = options.resolver === undefined ? defaults.resolver() : options.resolver;
     let resolver: PeerResolver | undefined;
+    let openedRecords: NodeRecords | undefined;
     const extraTransports: Transport[] = [];
     try {
       await transport.listen();
@@ -141,6 +152,13 @@ export class PeerNode {
       });
       node.attachObserver({ ...defaultObserveOptions, ...options.observe });
       node.closers.push(() => mesh.close(), () => transport.close());
+      if (recordsOptions !== undefined) {
+        const owners = [...(options.certificate?.trustedOwnerKeys ?? [])].map((k) => peerIdFromSpki(k));
+        const records = await NodeRecords.open(recordsOptions, identity, meshName, mesh, owners, recordsOptions.sync);
+        node.recordsPart = records;
+        openedRecords = records;
+        node.closers.unshift(() => records.close());
+      }
       if (resolver !== undefined) node.closers.push(() => resolver?.close());
       // A dial-out-only node (no addresses) registers nothing: a registration would only send
       // others to a peer they cannot reach. It still resolves, dials, and takes full part.
@@ -157,6 +175,8 @@ export class PeerNode {
       return node;
     } catch (error) {
       await Promise.allSettled([transport.close(), resolver?.close(), ...extraTransports.map((t) => t.close())]);
+      // A node that failed to open after its record store opened must not leave the store locked.
+      await Promise.allSettled([openedRecords?.close()]);
       throw toPeerChannelError(error, ErrorCode.INTERNAL);
     }
   }
@@ -311,6 +331,50 @@ export class PeerNode {
         filter((call) => call.contract === descriptor.name && (wire === undefined || call.operation === wire)),
       );
     }) as Observable<PeerCall<OperationArgs<C, K>>>;
+  }
+
+  /**
+   * The node's records of one declared type (see `@PeerRecordType`).
+   *
+   * @throws PeerChannelError `PC_ERR_RECORDS_DISABLED` when the node was opened without the
+   * `records` option or `type` is not a `@PeerRecordType` class; `PC_ERR_CLOSED` after close.
+   *
+   * @example
+   * ```ts
+   * const node = await PeerNode.open('net.p2p://board', { records: { storage: 'memory' } });
+   * const shapes = node.records(Shape);
+   * await shapes.add({ kind: 'circle', x: 1, y: 2 });
+   * ```
+   */
+  records<T>(type: RecordClass<T>): RecordCollection<T> {
+    this.assertOpen();
+    return this.requireRecords().collection(type);
+  }
+
+  /**
+   * Whether the first reconciliation of this node's records with a neighbour has finished.
+   * @remarks Hot, replays the current value: `false` until then, `true` after. Writes are never
+   * refused meanwhile.
+   * @throws PeerChannelError `PC_ERR_RECORDS_DISABLED` without the `records` option.
+   */
+  get synchronized$(): Observable<boolean> {
+    return this.requireRecords().synchronized$;
+  }
+
+  /** Counters of the record store: stored, stale, duplicates, expired, and refusals by code. */
+  recordStats(): RecordStoreStats {
+    const s = this.requireRecords().store.stats;
+    return { ...s, rejected: { ...s.rejected } };
+  }
+
+  /** @internal the record store (for the sync engine and specs). */
+  get recordStore(): NodeRecords['store'] {
+    return this.requireRecords().store;
+  }
+
+  private requireRecords(): NodeRecords {
+    if (this.recordsPart === undefined) throw new PeerChannelError(ErrorCode.RECORDS_DISABLED, 'this node was opened without the records option');
+    return this.recordsPart;
   }
 
   /**

@@ -1,0 +1,17 @@
+export { PeerRecordType, RecordField, RecordAttribute, type PeerRecordTypeOptions, type RecordFieldOptions } from './record-decorators.js';
+export { RecordCollection, type PeerRecord, type RecordChange, type RecordWriteOptions, type RecordQuery } from './record-collection.js';
+export { RecordStore as PeerRecordStore, type RecordStoreOptions, type StoreChange, type StoreChangeKind, type RecordWrite, type RecordValidator, type ReceiveResult } from './record-store.js';
+export type { RecordStoreStats } from './record-store-stats.js';
+export { defaultRecordLimits, DEFAULT_RECORD_TTL_MS, type RecordLimits } from './record-limits.js';
+export { compareVersions, type ConflictFields } from './conflict-rule.js';
+export type { RecordStorage, StorageChange } from './storage/record-storage.js';
+export { LevelRecordStorage } from './storage/level-record-storage.js';
+export { MemoryRecordStorage } from './storage/memory-record-storage.js';
+export { RecordFrameKind, RecordGossip, type GossipMesh } from './record-gossip.js';
+export type { RecordsOptions } from './records-options.js';
+export type { RecordSyncContext, RecordSyncEngine, RecordSyncFactory } from './record-sync-hook.js';
+export type { RecordClass } from './record-type-descriptor.js';
+export { decodeRecord as decodePeerRecord, signRecord as signPeerRecord } from './record-codec.js';
+export { RECORD_ID_BYTES, RecordDataKind, type SignedRecord, type RecordFields, type AttributeValue, type RecordAttributes } from './record.js';
+export { VERSION_HASH_BYTES, type SyncItem, type SyncIndex, type RecordAbstract, type RecordSyncSource, type ReceiveOutcome } from './sync/sync-source.js';
+export { RecordSync, recordSync, type RecordSyncStats, type RecordSyncOptions, SyncTree, SyncFrameKind, type SyncReport, type SyncOutcome } from './sync/index.js';

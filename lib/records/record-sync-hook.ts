@@ -1,0 +1,24 @@
+import type { Observable } from 'rxjs';
+import type { Neighbor } from '../mesh/neighbor.js';
+import type { NeighborInfo } from '../mesh/neighbor.js';
+import type { GossipMesh } from './record-gossip.js';
+import type { RecordSyncSource } from './sync/sync-source.js';
+
+/** What a reconciliation engine gets from the node. */
+export interface RecordSyncContext {
+  readonly source: RecordSyncSource;
+  readonly localPeerId: string;
+  /** The mesh: neighbours, extension frames (kinds 40–43 are reconciliation's), link violations. */
+  readonly mesh: GossipMesh & { readonly neighbors$: Observable<readonly NeighborInfo[]>; neighbor(peerId: string): Neighbor | undefined };
+}
+
+/** A running reconciliation engine: syncs on every new link and periodically with one neighbour. */
+export interface RecordSyncEngine {
+  /** Hot, replays: `true` once the first reconciliation with a neighbour finished. */
+  readonly synchronized$: Observable<boolean>;
+  /** Stops every session and timer. Idempotent. */
+  close(): void;
+}
+
+/** Makes the reconciliation engine of one node. */
+export type RecordSyncFactory = (context: RecordSyncContext) => RecordSyncEngine;
