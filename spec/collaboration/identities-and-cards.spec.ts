@@ -73,7 +73,10 @@ describe('contact cards (vCard 4.0)', () => {
     const alice = PeerIdentity.generate();
     const mallory = PeerIdentity.generate();
     const vcf = await contactCardFor(mallory, 'Alice');
-    const lying = vcf.replaceAll(mallory.peerId, alice.peerId);
+    const card = new ICAL.Component(ICAL.parse(vcf) as unknown[]);
+    card.updatePropertyWithValue(PEER_ID_PROPERTY, alice.peerId);
+    const lying = card.toString();
+    expect(lying).toContain('X-PEERCHANNEL-PEER-ID');
     expect(() => parseContactCard(lying)).toThrow(expect.objectContaining({ code: ErrorCode.CARD_KEY_MISMATCH }));
   });
 
