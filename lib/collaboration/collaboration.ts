@@ -128,6 +128,11 @@ export class Collaboration {
     }
   }
 
+  /** Who I am. */
+  get identity(): PeerIdentity {
+    return this.options.identity;
+  }
+
   /** My peer id. */
   get peerId(): string {
     return this.node.peerId;
