@@ -55,6 +55,7 @@ export {
   type RecordsOptions, type RecordSyncContext, type RecordSyncEngine, type RecordSyncFactory, type RecordClass,
   decodePeerRecord, signPeerRecord, RECORD_ID_BYTES, RecordDataKind, type SignedRecord, type RecordFields, type AttributeValue, type RecordAttributes,
   type SyncItem, type SyncIndex, type RecordAbstract, type RecordSyncSource, type ReceiveOutcome, VERSION_HASH_BYTES,
+  RecordSync, recordSync, type RecordSyncStats, type RecordSyncOptions, SyncTree, SyncFrameKind, type SyncReport, type SyncOutcome,
 } from './records/index.js';
 export {
   Collaboration, presenceMeshAddress, defaultCollaborationLimits, DEFAULT_INVITATION_TTL_MS, MAX_FRIENDLY_NAME_LENGTH, isFriendlyName,

@@ -100,6 +100,14 @@ export const ErrorCode = {
   /** Records were used on a node opened without the `records` option, or a record type is not declared. */
   RECORDS_DISABLED: 'PC_ERR_RECORDS_DISABLED',
 
+  // record sync (range-based reconciliation between two neighbours)
+  /** A sync frame that is malformed, unexpected in the session's state, or for a session never opened: the link closes. */
+  SYNC_FRAME: 'PC_ERR_SYNC_FRAME',
+  /** A sync session went past a bound (rounds, differences, wanted records): the link closes. */
+  SYNC_LIMIT: 'PC_ERR_SYNC_LIMIT',
+  /** A record sent in a sync session is not the version that was asked for: the link closes. */
+  SYNC_UNASKED: 'PC_ERR_SYNC_UNASKED',
+
   // collaboration (lib/collaboration)
   /** No stored identity has this peer id or friendly name. */
   COLLAB_IDENTITY_UNKNOWN: 'PC_ERR_COLLAB_IDENTITY_UNKNOWN',

@@ -14,3 +14,4 @@ export type { RecordClass } from './record-type-descriptor.js';
 export { decodeRecord as decodePeerRecord, signRecord as signPeerRecord } from './record-codec.js';
 export { RECORD_ID_BYTES, RecordDataKind, type SignedRecord, type RecordFields, type AttributeValue, type RecordAttributes } from './record.js';
 export { VERSION_HASH_BYTES, type SyncItem, type SyncIndex, type RecordAbstract, type RecordSyncSource, type ReceiveOutcome } from './sync/sync-source.js';
+export { RecordSync, recordSync, type RecordSyncStats, type RecordSyncOptions, SyncTree, SyncFrameKind, type SyncReport, type SyncOutcome } from './sync/index.js';

@@ -13,6 +13,7 @@ import type { RecordsOptions } from './records-options.js';
 import { LevelRecordStorage } from './storage/level-record-storage.js';
 import { MemoryRecordStorage } from './storage/memory-record-storage.js';
 import type { RecordStorage } from './storage/record-storage.js';
+import { recordSync } from './sync/record-sync.js';
 import { SyncTree } from './sync/sync-tree.js';
 
 /** The per-user directory of identities and records. */
@@ -84,7 +85,7 @@ export class NodeRecords {
     });
     await store.open();
     store.errors$.subscribe((e) => mesh.report(e));
-    const records = new NodeRecords(store, mesh, sync);
+    const records = new NodeRecords(store, mesh, sync === undefined ? recordSync() : sync);
     for (const cls of options.types ?? []) records.collection(cls);
     return records;
   }

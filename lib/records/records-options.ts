@@ -42,6 +42,10 @@ export interface RecordsOptions {
    * @defaultValue 1_000
    */
   readonly expiryIntervalMs?: number;
-  /** Reconciliation on every new link and periodically; `null` for live changes only. @defaultValue range-based reconciliation (`lib/records/sync`) when available */
+  /**
+   * Reconciliation on every new link and periodically with a random neighbour; `null` for live
+   * changes only.
+   * @defaultValue `recordSync()` (range-based reconciliation, `lib/records/sync`)
+   */
   readonly sync?: RecordSyncFactory | null;
 }

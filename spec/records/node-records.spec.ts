@@ -1,9 +1,10 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pack } from '../../lib/codec/index.js';
-import { ErrorCode, PeerChannelError, PeerNode, type PeerNodeOptions, type RecordChange, MemoryNetwork, RecordDataKind, memoryTransport } from '../../lib/index.js';
+import { ErrorCode, PeerChannelError, PeerIdentity, PeerNode, type PeerNodeOptions, type RecordChange, MemoryNetwork, RecordDataKind, memoryTransport } from '../../lib/index.js';
 import type { Mesh } from '../../lib/mesh/mesh.js';
 import { RecordFrameKind } from '../../lib/records/record-gossip.js';
 import { sealRecord } from '../../lib/records/record-codec.js';
@@ -134,6 +135,22 @@ describe('node records over the mesh (memory transport)', () => {
 });
 
 describe('node records on disk', () => {
+  it('a second node on the same record location fails to open with PC_ERR_RECORD_STORAGE and leaves nothing open', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'pc-home-'));
+    dirs.push(home);
+    const net = new MemoryNetwork();
+    const identity = PeerIdentity.generate();
+    const open = () => PeerNode.open('net.p2p://disk', { identity, transport: memoryTransport(net), resolver: null, records: { home } });
+    const first = await open();
+    try {
+      await expect(open()).rejects.toMatchObject({ code: ErrorCode.RECORD_STORAGE });
+    } finally {
+      await first.close();
+    }
+    const third = await open(); // the lock was released by the failed open and by close
+    await third.close();
+  });
+
   it('a node reopened with the same home keeps its identity and its records, and can still update and delete them', async () => {
     const home = await mkdtemp(join(tmpdir(), 'pc-home-'));
     dirs.push(home);
@@ -143,6 +160,8 @@ describe('node records on disk', () => {
     const r = await first.records(Shape).add({ kind: 'k', x: 1, y: 1 });
     const peerId = first.peerId;
     await first.close();
+    expect(existsSync(join(home, 'records', peerId, 'disk', 'CURRENT'))).toBe(true); // LevelDB, per identity and mesh
+    expect(existsSync(join(home, 'identity', 'peer-key.pem'))).toBe(true);
     const second = await open();
     try {
       expect(second.peerId).toBe(peerId);

@@ -174,13 +174,21 @@ export class SyncTree implements SyncIndex {
     return boundBetween(pl.mods[pp] as number, pl.hashes, pp * H, leaf.mods[pos] as number, leaf.hashes, pos * H);
   }
 
-  /** Calls `fn(bytes, offset)` for the hash of each item at indices `[from, to)`, in order. */
-  forEachHash(from: number, to: number, fn: (bytes: Uint8Array, offset: number) => void): void {
+  /**
+   * Calls `fn(bytes, offset)` for the hash of each item at indices `[from, to)`, in order, until
+   * it returns `false`.
+   */
+  forEachHash(from: number, to: number, fn: (bytes: Uint8Array, offset: number) => boolean | void): void {
     if (from >= to) return;
     const visit = (node: Node, start: number): void => {
       if (node instanceof Leaf) {
         const end = Math.min(node.n, start + (to - from));
-        for (let i = start; i < end && from < to; i++, from++) fn(node.hashes, i * H);
+        for (let i = start; i < end && from < to; i++, from++) {
+          if (fn(node.hashes, i * H) === false) {
+            to = from;
+            return;
+          }
+        }
         return;
       }
       let skip = start;

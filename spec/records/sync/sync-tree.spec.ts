@@ -44,7 +44,9 @@ describe('SyncTree', () => {
       const b = a + rng.int(ref.length + 1 - a);
       expect(Buffer.from(tree.fingerprint(a, b))).toEqual(Buffer.from(referenceFingerprint(ref.slice(a, b))));
       const seen: string[] = [];
-      tree.forEachHash(a, b, (bytes, off) => seen.push(Buffer.from(bytes.subarray(off, off + 32)).toString('hex')));
+      tree.forEachHash(a, b, (bytes, off) => {
+        seen.push(Buffer.from(bytes.subarray(off, off + 32)).toString('hex'));
+      });
       expect(seen).toEqual(ref.slice(a, b).map((i) => Buffer.from(i.hash).toString('hex')));
     }
     for (const item of ref.slice(0, 300)) expect(tree.has(item.hash)).toBe(true);
