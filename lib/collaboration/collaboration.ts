@@ -400,6 +400,11 @@ function openPresenceNode(options: CollaborationOptions, owner: string): Promise
   return PeerNode.open(presenceMeshAddress(owner), {
     ...options.node,
     identity: options.identity,
-    records: { storage: 'memory', types: [PresenceRecord, PublishedObjectRecord] },
+    // A presence mesh holds a presence and at most 16 objects per member: anything far beyond that
+    // is someone filling the watchers' memory, so the store's own quotas refuse it.
+    records: { storage: 'memory', types: [PresenceRecord, PublishedObjectRecord], limits: PRESENCE_RECORD_LIMITS },
   });
 }
+
+/** Record quotas of a presence mesh's store. */
+const PRESENCE_RECORD_LIMITS = { maxRecordsPerCreator: 64, maxRecords: 16_384 } as const;

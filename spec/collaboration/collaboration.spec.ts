@@ -3,6 +3,9 @@ import { filter, firstValueFrom, take, toArray } from 'rxjs';
 import { ErrorCode, type PeerChannelError, PeerIdentity, PresenceStatus, type ReceivedInvitation, sealInvitation } from '../../lib/index.js';
 import { CollaborationContract, presenceMeshAddress } from '../../lib/collaboration/collaboration-contract.js';
 import { newInvitationId } from '../../lib/collaboration/invitation-envelope.js';
+import { PresenceRecord } from '../../lib/collaboration/presence-status.js';
+import type { PeerNode } from '../../lib/index.js';
+import { waitFor } from '../helpers/wait.js';
 import { People, type User } from './fixtures.js';
 
 let people: People;
@@ -52,6 +55,22 @@ describe('presence', () => {
     // Stop Alice's refresher without publishing Offline: her record must expire by itself.
     clearInterval((alice.collab as unknown as { refresher: NodeJS.Timeout }).refresher);
     expect((await firstValueFrom(watched.pipe(filter((p) => p.status === PresenceStatus.Offline)), )).status).toBe(PresenceStatus.Offline);
+  });
+
+  it("only the owner's key publishes its presence: another member's presence record in the mesh is ignored", async () => {
+    const [alice, bob] = await pair();
+    const mallory = await people.add('Mallory');
+    const watched = bob.collab.presence$(alice.identity.peerId);
+    await firstValueFrom(watched.pipe(filter((p) => p.status === PresenceStatus.Online)));
+    const malloryInAlice = await (mallory.collab as unknown as { join: (p: string) => Promise<PeerNode> }).join(alice.identity.peerId);
+    await firstValueFrom(malloryInAlice.status$.pipe(filter((s) => s === 'online')));
+    const fake = await malloryInAlice.records(PresenceRecord).add({ status: PresenceStatus.Busy, note: 'I am Alice' });
+    const bobInAlice = await (bob.collab as unknown as { join: (p: string) => Promise<PeerNode> }).join(alice.identity.peerId);
+    await waitFor(() => bobInAlice.records(PresenceRecord).get(fake.id) !== undefined, "mallory's record at bob");
+    await alice.collab.setPresence(PresenceStatus.Idle, 'real');
+    const seen = await firstValueFrom(watched.pipe(filter((p) => p.status !== PresenceStatus.Online)));
+    expect(seen).toEqual({ peerId: alice.identity.peerId, status: PresenceStatus.Idle, note: 'real' });
+    await expect(bobInAlice.records(PresenceRecord).update(fake.id, { status: 'Online', note: '' })).rejects.toMatchObject({ code: ErrorCode.RECORD_FORBIDDEN });
   });
 
   it('note ≤ 255 characters and known statuses only', async () => {
