@@ -59,3 +59,11 @@ export {
   type SyncItem, type SyncIndex, type RecordAbstract, type RecordSyncSource, type ReceiveOutcome, VERSION_HASH_BYTES,
   RecordSync, recordSync, type RecordSyncStats, type RecordSyncOptions, SyncTree, SyncFrameKind, type SyncReport, type SyncOutcome,
 } from './records/index.js';
+export {
+  Collaboration, presenceMeshAddress, defaultCollaborationLimits, DEFAULT_INVITATION_TTL_MS, MAX_FRIENDLY_NAME_LENGTH, isFriendlyName,
+  contactCardFor, parseContactCard, PEER_ID_PROPERTY, ENDPOINT_PROPERTY, ContactStore, exportIdentity, importIdentity, IDENTITY_EXPORT_FORMAT,
+  IdentityManager, sealInvitation, openInvitation, PresenceStatus, isPresenceStatus,
+  type CollaborationOptions, type Application, type PublishedObject, type CollaborationLimits, type ContactCard, type Contact, type ContactStoreOptions,
+  type ExportedIdentity, type NamedIdentity, type InvitationBody, type InvitationResponse, type InvitationOutcome, type ReceivedInvitation,
+  type ReceivedInvitationEnd, type InviteOptions, type PresenceInfo,
+} from './collaboration/index.js';

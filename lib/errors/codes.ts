@@ -128,6 +128,44 @@ export const ErrorCode = {
   /** A record sent in a sync session is not the version that was asked for: the link closes. */
   SYNC_UNASKED: 'PC_ERR_SYNC_UNASKED',
 
+  // collaboration (lib/collaboration)
+  /** No stored identity has this peer id or friendly name. */
+  COLLAB_IDENTITY_UNKNOWN: 'PC_ERR_COLLAB_IDENTITY_UNKNOWN',
+  /** A friendly name is empty, too long, has control characters, or is taken by another identity. */
+  COLLAB_NAME_INVALID: 'PC_ERR_COLLAB_NAME_INVALID',
+  /** An identity export could not be opened: wrong password, damaged or not an export. */
+  COLLAB_EXPORT_INVALID: 'PC_ERR_COLLAB_EXPORT_INVALID',
+  /** A contact card is not a vCard 4.0 with FN, a peer id and a certificate, or is too large. */
+  CARD_INVALID: 'PC_ERR_CARD_INVALID',
+  /** A contact card's certificate key does not hash to the peer id it claims. */
+  CARD_KEY_MISMATCH: 'PC_ERR_CARD_KEY_MISMATCH',
+  /** No contact has this peer id. */
+  CONTACT_UNKNOWN: 'PC_ERR_CONTACT_UNKNOWN',
+  /** The contact store is full (`maxContacts`). */
+  CONTACT_LIMIT: 'PC_ERR_CONTACT_LIMIT',
+  /** The contact is not reachable: its presence mesh has no member online in time. */
+  CONTACT_OFFLINE: 'PC_ERR_CONTACT_OFFLINE',
+  /** A presence note, published object or object count is over its bound. */
+  PRESENCE_LIMIT: 'PC_ERR_PRESENCE_LIMIT',
+  /** An application id or description is invalid, or the user already has the maximum of 64. */
+  APPLICATION_INVALID: 'PC_ERR_APPLICATION_INVALID',
+  /** The application is not registered (by the inviter, or by the invitee for an incoming invitation). */
+  APPLICATION_UNKNOWN: 'PC_ERR_APPLICATION_UNKNOWN',
+  /** An invitation's message, data, lifetime or envelope is over its bound or malformed. */
+  INVITATION_INVALID: 'PC_ERR_INVITATION_INVALID',
+  /** An invitation or answer whose signature does not verify, or whose key is not its sender's. */
+  INVITATION_FORGED: 'PC_ERR_INVITATION_FORGED',
+  /** An invitation from a peer that is not a trusted contact, while only trusted contacts may invite. */
+  INVITATION_UNTRUSTED: 'PC_ERR_INVITATION_UNTRUSTED',
+  /** The invitation was withdrawn by its sender (cancelled) and can no longer be answered. */
+  INVITATION_WITHDRAWN: 'PC_ERR_INVITATION_WITHDRAWN',
+  /** The invitation expired before it was answered. */
+  INVITATION_EXPIRED: 'PC_ERR_INVITATION_EXPIRED',
+  /** The invitation was already answered, or its id was seen before (a replay). */
+  INVITATION_ANSWERED: 'PC_ERR_INVITATION_ANSWERED',
+  /** Too many invitations are waiting for an answer (`maxPendingInvitations`). */
+  INVITATION_LIMIT: 'PC_ERR_INVITATION_LIMIT',
+
   // limits
   LIMIT_EXCEEDED: 'PC_ERR_LIMIT_EXCEEDED',
 

@@ -1,5 +1,6 @@
 import { type Observable, Subscription, filter, interval, lastValueFrom, map, merge, switchMap, take, takeUntil, throttleTime, timer, toArray } from 'rxjs';
-import { ErrorCode, PeerChannelError, PeerNode, type PeerProxy, notFromSelf } from '../../lib/index.js';
+import { ErrorCode, PeerChannelError, type PeerIdentity, PeerNode, type PeerProxy, notFromSelf } from '../../lib/index.js';
+import type { ChatPeople, RoomTicket } from './people.js';
 import { Chat } from './chat-contract.js';
 import { Presence } from './presence-contract.js';
 import { PresenceService, SELF, type Self } from './presence-service.js';
@@ -26,6 +27,10 @@ export interface ChatOptions {
   readonly whoTimeoutMs?: number;
   /** Receives every output line (already time-stamped). */
   readonly print: (line: string) => void;
+  /** Who this chat is in the room. @defaultValue a fresh identity */
+  readonly identity?: PeerIdentity;
+  /** Contacts, presence and invitations (`/invite`, `/status`, `/card`, `/add`); without it those commands are refused. */
+  readonly people?: ChatPeople;
 }
 
 /**
@@ -38,7 +43,8 @@ export interface ChatOptions {
 const JOIN_WINDOW_MS = 2000;
 /** After the first refusal, how long other peers may still admit us before we give up. */
 const REFUSAL_GRACE_MS = 2000;
-const HELP = '/msg NAME text · /near text · /who · /quit — anything else is said to the whole room';
+const HELP =
+  '/msg NAME text · /near text · /who · /invite NAME · /accept · /decline · /status WORD [note] · /card [FILE] · /add FILE · /quit — anything else is said to the whole room';
 
 /**
  * One person in a chat room: a {@link PeerNode} in the room's mesh, the {@link Chat} and
@@ -52,26 +58,29 @@ const HELP = '/msg NAME text · /near text · /who · /quit — anything else is
  * ```
  */
 export class ChatRoom {
-  /** Resolves when the chat has left; rejects with `PC_ERR_AUTH_FAILED` if the room refused the password. */
-  readonly ended: Promise<void>;
+  /**
+   * Resolves when the chat has left: with the private room to move to after an accepted
+   * invitation, else `undefined`; rejects with `PC_ERR_AUTH_FAILED` if the room refused the password.
+   */
+  readonly ended: Promise<RoomTicket | undefined>;
   private readonly chat: PeerProxy<Chat>;
   private readonly presence: PeerProxy<Presence>;
   private readonly roster: Roster;
   private readonly subscriptions = new Subscription();
   private readonly openedAt = Date.now();
   private ending: Promise<void> | undefined;
-  private settle!: (error?: PeerChannelError) => void;
+  private settle!: (error?: PeerChannelError, ticket?: RoomTicket) => void;
 
   /** Joins the room; the password is only checked once another peer is met. */
   static async open(options: ChatOptions): Promise<ChatRoom> {
-    return new ChatRoom(await PeerNode.open(options.mesh, { password: options.password }), options);
+    return new ChatRoom(await PeerNode.open(options.mesh, { password: options.password, identity: options.identity }), options);
   }
 
   private constructor(
     private readonly node: PeerNode,
     private readonly options: ChatOptions,
   ) {
-    this.ended = new Promise((resolve, reject) => (this.settle = (error) => (error ? reject(error) : resolve())));
+    this.ended = new Promise((resolve, reject) => (this.settle = (error, ticket) => (error ? reject(error) : resolve(ticket))));
     const heartbeatMs = options.heartbeatMs ?? 2000;
     this.roster = new Roster({ peerId: node.peerId, name: options.name }, { goneAfterMs: 3 * heartbeatMs });
     const self: Self = { name: options.name, uptimeMs: () => Date.now() - this.openedAt };
@@ -114,7 +123,7 @@ export class ChatRoom {
         return;
       case '/msg': {
         const [who, text] = splitWord(rest);
-        const peerId = this.lookUp(who);
+        const peerId = this.lookUp(who, '/msg NAME text');
         if (peerId !== undefined && this.canSend(text)) {
           await this.send(() => this.chat.to(peerId).say(me, text), `${me} → ${this.roster.label(peerId)}: ${text}`);
         }
@@ -122,6 +131,25 @@ export class ChatRoom {
       }
       case '/who':
         return this.who();
+      case '/invite': {
+        const peerId = this.lookUp(rest.trim(), '/invite NAME');
+        if (peerId === undefined || this.people() === undefined) return;
+        const ticket = await this.people()?.invite(peerId, this.roster.label(peerId));
+        if (ticket !== undefined) await this.end(undefined, ticket);
+        return;
+      }
+      case '/accept':
+      case '/decline': {
+        const ticket = await this.people()?.answer(command === '/accept');
+        if (ticket !== undefined) await this.end(undefined, ticket);
+        return;
+      }
+      case '/status':
+        return this.people()?.status(rest);
+      case '/card':
+        return this.people()?.card(rest.trim());
+      case '/add':
+        return this.people()?.add(rest.trim());
       case '/quit':
         return this.quit();
       case '/help':
@@ -185,10 +213,15 @@ export class ChatRoom {
     this.print(`* in the room (${labels.length}): ${labels.sort().join(', ')}`);
   }
 
-  private lookUp(who: string): string | undefined {
+  private people(): ChatPeople | undefined {
+    if (this.options.people === undefined) this.print('! contacts and invitations are off in this chat');
+    return this.options.people;
+  }
+
+  private lookUp(who: string, usage: string): string | undefined {
     const found = who === '' ? [] : this.roster.find(who);
     if (found.length === 1) return found[0];
-    if (who === '') this.print('! usage: /msg NAME text');
+    if (who === '') this.print(`! usage: ${usage}`);
     else if (found.length === 0) this.print(`! nobody called ${who} is in the room (try /who)`);
     else this.print(`! ${who} is ambiguous: ${found.map((id) => this.roster.label(id)).join(', ')}`);
     return undefined;
@@ -215,7 +248,7 @@ export class ChatRoom {
     this.options.print(stamp(line));
   }
 
-  private end(error?: PeerChannelError): Promise<void> {
+  private end(error?: PeerChannelError, ticket?: RoomTicket): Promise<void> {
     this.ending ??= (async () => {
       this.subscriptions.unsubscribe();
       if (error === undefined && this.node.status === 'online') {
@@ -226,7 +259,7 @@ export class ChatRoom {
       await this.node.close();
       this.roster.close();
       if (error === undefined) this.print(`* left ${this.options.mesh}`);
-      this.settle(error);
+      this.settle(error, ticket);
     })();
     return this.ending;
   }

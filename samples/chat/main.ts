@@ -11,7 +11,8 @@ import { clearLine, clearScreenDown, createInterface, cursorTo, moveCursor } fro
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ErrorCode, parseMeshAddress, toPeerChannelError } from '../../lib/index.js';
 import { ChatRoom } from './chat-room.js';
-import { MAX_NAME_LENGTH, cleanName, isValidName } from './text.js';
+import { ChatPeople, type RoomTicket } from './people.js';
+import { MAX_NAME_LENGTH, cleanName, isValidName, stamp } from './text.js';
 
 const options = new Command()
   .name('chat')
@@ -25,9 +26,10 @@ const options = new Command()
       .argParser(parseMs)
       .default(2000),
   )
-  .addHelpText('after', '\nIn the chat: text goes to everyone; /msg NAME text, /near text, /who, /quit.')
+  .addOption(new Option('--home <dir>', 'where identities (one per --name) and contacts are kept').env('PEERCHANNEL_HOME'))
+  .addHelpText('after', '\nIn the chat: text goes to everyone; /msg NAME text, /near text, /who, /invite NAME, /accept, /decline, /status WORD [note], /card [FILE], /add FILE, /quit.')
   .parse()
-  .opts<{ name: string; mesh: string; password?: string; heartbeat: number }>();
+  .opts<{ name: string; mesh: string; password?: string; heartbeat: number; home?: string }>();
 
 const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
 const out = process.stdout;
@@ -36,35 +38,58 @@ const input = createInterface({ input: process.stdin, output: tty ? out : undefi
 input.pause();
 let inputOpen = true;
 
-const room = await ChatRoom.open({ name: options.name, mesh: options.mesh, password: options.password, heartbeatMs: options.heartbeat, print }).catch(
-  (error: unknown) => void exit(1, `error: cannot join ${options.mesh}: ${describeError(error)}`),
+const people = await ChatPeople.open({ name: options.name, home: options.home, print: (line) => print(stamp(line)) }).catch(
+  (error: unknown) => void exit(1, `error: cannot open the contacts of ${options.name}: ${describeError(error)}`),
 );
-if (room !== undefined) {
+let room: ChatRoom | undefined;
+let quitting = false;
+
+/** Joins a room; after an accepted invitation, the private room it names, and so on. */
+async function enter(ticket: RoomTicket): Promise<void> {
+  const opened = await ChatRoom.open({
+    name: options.name, mesh: ticket.mesh, password: ticket.password, heartbeatMs: options.heartbeat, print, identity: people?.identity, people,
+  }).catch((error: unknown) => void exit(1, `error: cannot join ${ticket.mesh}: ${describeError(error)}`));
+  if (opened === undefined) return;
+  room = opened;
+  opened.ended.then(
+    (next) => (next !== undefined && !quitting ? enter(next) : leave(0)),
+    (error: unknown) => leave(toPeerChannelError(error).code === ErrorCode.AUTH_FAILED ? 2 : 1, `error: ${describeError(error)}`),
+  );
+}
+
+async function leave(code: number, message?: string): Promise<void> {
+  await people?.close();
+  exit(code, message);
+}
+
+function quit(): void {
+  quitting = true;
+  void room?.quit();
+}
+
+if (people !== undefined) {
+  await enter({ mesh: options.mesh, password: options.password });
   input.on('line', (line) => {
     // The typed line is replaced by the time-stamped one the chat prints.
     if (tty) {
       moveCursor(out, 0, -Math.ceil(Math.max(1, line.length + 2) / (out.columns || 80)));
       clearScreenDown(out);
     }
-    room.handle(line).catch((error: unknown) => print(`! ${describeError(error)}`));
+    room?.handle(line).catch((error: unknown) => print(`! ${describeError(error)}`));
     if (tty) input.prompt();
   });
   input.on('close', () => {
     inputOpen = false;
-    void room.quit();
+    quit();
   });
   // Ctrl-C leaves gracefully; a second one, while leaving, does not wait any more.
   let interrupted = false;
-  const interrupt = () => (interrupted ? process.exit(130) : ((interrupted = true), void room.quit()));
+  const interrupt = () => (interrupted ? process.exit(130) : ((interrupted = true), quit()));
   input.on('SIGINT', interrupt);
   process.on('SIGINT', interrupt);
-  process.on('SIGTERM', () => void room.quit());
+  process.on('SIGTERM', quit);
   input.resume();
   if (tty) input.prompt();
-  room.ended.then(
-    () => exit(0),
-    (error: unknown) => exit(toPeerChannelError(error).code === ErrorCode.AUTH_FAILED ? 2 : 1, `error: ${describeError(error)}`),
-  );
 }
 
 /** Prints above the prompt, leaving what the user is typing in place. */

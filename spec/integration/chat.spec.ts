@@ -72,6 +72,7 @@ function chat(...args: string[]): ChatProcess {
     PEERCHANNEL_LOCAL_DIR: dir,
     PEERCHANNEL_LOCAL_TTL_MS: '1500',
     PEERCHANNEL_CHAT_HEARTBEAT_MS: '300',
+    PEERCHANNEL_HOME: join(dir, 'home'),
   });
   started.push(p);
   return p;
@@ -164,6 +165,48 @@ describe('three chat processes in one password-protected room', () => {
     expect(await alice.exited).toBe(0);
     expect(alice.lines.at(-1)).toBe('* left net.p2p://chatroom');
     expect([alice, bob, carol].flatMap((p) => p.unstamped)).toEqual([]);
+  });
+});
+
+describe('people in the chat: cards, presence, invitations to a private room', () => {
+  it('/card, /add, /status, a stranger refused, /invite and /accept move both to a private room', async () => {
+    const knows = (p: ChatProcess, name: string) => p.waitFor(new RegExp(`^\\* ${name} (joined|is here)$`));
+    const dora = chat('--name', 'dora', '--mesh', 'net.p2p://people');
+    const eve = chat('--name', 'eve', '--mesh', 'net.p2p://people');
+    await Promise.all([knows(dora, 'eve'), knows(eve, 'dora')]);
+
+    dora.type(`/card ${join(dir, 'dora.vcf')}`);
+    await dora.waitFor(`* my card is in ${join(dir, 'dora.vcf')}`);
+    expect(dora.lines).toContain('  BEGIN:VCARD');
+    expect(dora.lines).toContain('  VERSION:4.0');
+    eve.type(`/add ${join(dir, 'dora.vcf')}`);
+    await eve.waitFor('* dora is a trusted contact now');
+    await eve.waitFor('* dora is Online');
+    dora.type('/status away back in 5');
+    await dora.waitFor('* status: Away (back in 5)');
+    await eve.waitFor('* dora is Away: back in 5');
+    eve.type(`/add ${join(dir, 'nothing.vcf')}`);
+    await eve.waitFor(/^! cannot add .*nothing\.vcf/);
+
+    // dora has not added eve: eve is a stranger to her, and strangers may not invite by default.
+    eve.type('/invite dora');
+    await eve.waitFor(/^! dora refused the invitation: .*\(PC_ERR_INVITATION_UNTRUSTED\)$/);
+
+    dora.type('/invite eve');
+    await eve.waitFor('* dora invites you to a private room: /accept or /decline');
+    eve.type('/accept');
+    const moved = (await dora.waitFor(/^\* eve accepted: moving to net\.p2p:\/\/private-[0-9a-f]{16}$/)).split(' ').at(-1) as string;
+    await eve.waitFor(`* accepted: moving to ${moved}`);
+    await Promise.all([dora.waitFor(`* connected to ${moved}`, 20_000), eve.waitFor(`* connected to ${moved}`, 20_000)]);
+    await knows(dora, 'eve');
+    dora.type('just us now');
+    await eve.waitFor('dora: just us now');
+    eve.type('/who');
+    expect(await eve.waitFor(/^\* in the room/)).toBe('* in the room (2): dora, eve (you)');
+    eve.type('/quit');
+    expect(await eve.exited).toBe(0);
+    expect(eve.lines.at(-1)).toBe(`* left ${moved}`);
+    expect([dora, eve].flatMap((p) => p.unstamped)).toEqual([]);
   });
 });
 

@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { pack, unpack } from '../codec/index.js';
+import { ErrorCode, PeerChannelError } from '../errors/index.js';
+import { PeerIdentity, peerIdFromSpki } from '../identity/peer-identity.js';
+import type { CollaborationLimits } from './collaboration-limits.js';
+
+/** How an invitee answered. */
+export type InvitationResponse = 'accepted' | 'declined';
+
+/** The signed facts of an invitation, a withdrawal or an answer. */
+export interface InvitationBody {
+  readonly kind: 'invite' | 'withdraw' | 'answer';
+  /** 32 hex digits, chosen by the inviter. */
+  readonly id: string;
+  /** Peer id of the signer (inviter for invite/withdraw, invitee for answer). */
+  readonly from: string;
+  /** DER SubjectPublicKeyInfo of the signer; hashes to `from`. */
+  readonly spki: Uint8Array;
+  /** Peer id the envelope is for. */
+  readonly to: string;
+  readonly app: string;
+  readonly message: string;
+  readonly data: Uint8Array;
+  /** How long the invitation may wait for an answer, from its receipt. */
+  readonly ttlMs: number;
+  readonly response: InvitationResponse | '';
+}
+
+const PEER_ID = /^[0-9a-f]{64}$/;
+const ID = /^[0-9a-f]{32}$/;
+/** Envelope bytes beyond the bounded fields (keys, signature, tags). */
+const ENVELOPE_OVERHEAD = 2_048;
+
+/** A fresh invitation id. */
+export function newInvitationId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/** Packs and signs `body` (with `from`/`spki` of `identity`) into an envelope. */
+export function sealInvitation(identity: PeerIdentity, body: Omit<InvitationBody, 'from' | 'spki'>): Uint8Array {
+  const signed = pack([body.kind, body.id, identity.peerId, identity.publicKeySpki, body.to, body.app, body.message, body.data, body.ttlMs, body.response]);
+  return pack([signed, identity.sign(signed)]);
+}
+
+/**
+ * Opens an envelope from a peer: bounded decode, shape, size bounds, the key hashes to the
+ * signer's peer id, the signature verifies, and the envelope is addressed to `me`.
+ * @throws PeerChannelError `PC_ERR_INVITATION_INVALID` (malformed or over a bound),
+ * `PC_ERR_INVITATION_FORGED` (key or signature wrong, or not for me).
+ */
+export function openInvitation(envelope: Uint8Array, me: string, limits: CollaborationLimits): InvitationBody {
+  const invalid = (why: string) => new PeerChannelError(ErrorCode.INVITATION_INVALID, `invitation envelope refused: ${why}`);
+  if (!(envelope instanceof Uint8Array) || envelope.byteLength > limits.maxInvitationDataBytes + ENVELOPE_OVERHEAD + 4 * limits.maxInvitationMessageLength) throw invalid('not bytes, or too large');
+  let outer: unknown;
+  let inner: unknown;
+  try {
+    outer = unpack(envelope);
+    if (!Array.isArray(outer) || outer.length !== 2 || !(outer[0] instanceof Uint8Array) || !(outer[1] instanceof Uint8Array)) throw invalid('not [body, signature]');
+    inner = unpack(outer[0]);
+  } catch (error) {
+    if (error instanceof PeerChannelError) throw error;
+    throw invalid('does not decode');
+  }
+  if (!Array.isArray(inner) || inner.length !== 10) throw invalid('body is not a 10-tuple');
+  const [kind, id, from, spki, to, app, message, data, ttlMs, response] = inner as unknown[];
+  if (kind !== 'invite' && kind !== 'withdraw' && kind !== 'answer') throw invalid('unknown kind');
+  if (typeof id !== 'string' || !ID.test(id)) throw invalid('bad id');
+  if (typeof from !== 'string' || !PEER_ID.test(from) || typeof to !== 'string' || !PEER_ID.test(to)) throw invalid('bad peer ids');
+  if (!(spki instanceof Uint8Array) || spki.byteLength > 512) throw invalid('bad key');
+  if (typeof app !== 'string' || app.length > 128) throw invalid('bad application id');
+  if (typeof message !== 'string' || [...message].length > limits.maxInvitationMessageLength) throw invalid(`message over ${limits.maxInvitationMessageLength} characters`);
+  if (!(data instanceof Uint8Array) || data.byteLength > limits.maxInvitationDataBytes) throw invalid(`data over ${limits.maxInvitationDataBytes} bytes`);
+  if (typeof ttlMs !== 'number' || !Number.isInteger(ttlMs) || ttlMs < 0 || ttlMs > limits.maxInvitationTtlMs) throw invalid('lifetime out of bounds');
+  if (response !== '' && response !== 'accepted' && response !== 'declined') throw invalid('bad response');
+  if (peerIdFromSpki(spki) !== from) throw new PeerChannelError(ErrorCode.INVITATION_FORGED, 'the key in the envelope is not its sender\'s');
+  if (!PeerIdentity.verify(spki, (outer as Uint8Array[])[0]!, (outer as Uint8Array[])[1]!)) throw new PeerChannelError(ErrorCode.INVITATION_FORGED, 'the envelope signature does not verify');
+  if (to !== me) throw new PeerChannelError(ErrorCode.INVITATION_FORGED, 'the envelope is addressed to another peer');
+  return { kind, id, from, spki, to, app, message, data, ttlMs, response };
+}
