@@ -58,8 +58,9 @@ export function openInvitation(envelope: Uint8Array, me: string, limits: Collabo
     if (!Array.isArray(outer) || outer.length !== 2 || !(outer[0] instanceof Uint8Array) || !(outer[1] instanceof Uint8Array)) throw invalid('not [body, signature]');
     inner = unpack(outer[0]);
   } catch (error) {
-    if (error instanceof PeerChannelError) throw error;
-    throw invalid('does not decode');
+    // The codec's own refusals (PC_ERR_FRAME_*) are an envelope that does not decode, too.
+    if (error instanceof PeerChannelError && error.code === ErrorCode.INVITATION_INVALID) throw error;
+    throw invalid(error instanceof PeerChannelError ? `does not decode (${error.code})` : 'does not decode');
   }
   if (!Array.isArray(inner) || inner.length !== 10) throw invalid('body is not a 10-tuple');
   const [kind, id, from, spki, to, app, message, data, ttlMs, response] = inner as unknown[];
