@@ -142,3 +142,28 @@ export async function startPeers(bed: TestBed, config: (host: TestBed['hosts'][n
   }
   return out;
 }
+
+/** The live notes of a peer started with `records: true`: their count, a digest, and their ids. */
+export interface NoteSet {
+  readonly count: number;
+  readonly digest: string;
+  readonly ids: readonly string[];
+}
+
+/** Runs one record command (`put`, `update` or `del` under `prefix`) at `p` and waits for it. */
+export async function notes(p: HostPeer, op: 'put' | 'update' | 'del', prefix: string, count?: number): Promise<PeerEvent> {
+  const id = nextId++;
+  p.proc.send({ [op]: prefix, count, id });
+  const e = await p.proc.waitFor((x) => (x.event === 'put' || x.event === 'updated' || x.event === 'deleted' || x.event === 'records') && x.id === id, `${op} ${prefix} at host ${p.host}`, 60_000);
+  if (e.error !== undefined) throw new Error(`${op} ${prefix} at host ${p.host} failed: ${String(e.error)}`);
+  return e;
+}
+
+/** What notes `p` holds now. */
+export async function noteSet(p: HostPeer): Promise<NoteSet> {
+  const id = nextId++;
+  p.proc.send({ records: id });
+  const e = await p.proc.waitFor((x) => x.event === 'records' && x.id === id, `records of host ${p.host}`, 30_000);
+  if (e.error !== undefined) throw new Error(`records of host ${p.host} failed: ${String(e.error)}`);
+  return { count: e.count as number, digest: e.digest as string, ids: e.ids as string[] };
+}
