@@ -42,9 +42,10 @@ class ChatProcess {
   }
 
   /** Resolves with the first output line (past or future) equal to `expected` or matching it. */
-  waitFor(expected: string | RegExp, timeoutMs = 15_000): Promise<string> {
+  /** Waits for a line; `from` skips the lines printed before that index (an earlier room's). */
+  waitFor(expected: string | RegExp, timeoutMs = 15_000, from = 0): Promise<string> {
     const test = (line: string) => (typeof expected === 'string' ? line === expected : expected.test(line));
-    const past = this.lines.find(test);
+    const past = this.lines.slice(from).find(test);
     if (past !== undefined) return Promise.resolve(past);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -197,8 +198,12 @@ describe('people in the chat: cards, presence, invitations to a private room', (
     eve.type('/accept');
     const moved = (await dora.waitFor(/^\* eve accepted: moving to net\.p2p:\/\/private-[0-9a-f]{16}$/)).split(' ').at(-1) as string;
     await eve.waitFor(`* accepted: moving to ${moved}`);
+    const [doraFrom, eveFrom] = [dora.lines.length, eve.lines.length];
     await Promise.all([dora.waitFor(`* connected to ${moved}`, 20_000), eve.waitFor(`* connected to ${moved}`, 20_000)]);
-    await knows(dora, 'eve');
+    // Both must have heard the other *in the private room* (not the old room's notice) before
+    // the first message there, so the link they talk over is the settled one.
+    const here = (name: string) => new RegExp(`^\\* ${name} (joined|is here)$`);
+    await Promise.all([dora.waitFor(here('eve'), 20_000, doraFrom), eve.waitFor(here('dora'), 20_000, eveFrom)]);
     dora.type('just us now');
     await eve.waitFor('dora: just us now');
     eve.type('/who');
