@@ -1,11 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { type HostPeer, flood, freeUdpPort, gather, probeUntilConnected, report, resolve, startPeer, startResolverService } from './helpers/host-peers.js';
+import { describeOnHosts } from './helpers/describe-hosts.js';
 import { TestBed } from './helpers/test-bed.js';
 
-const unavailable = TestBed.unavailableReason();
-if (unavailable !== undefined) console.warn(`spec/hosts/discovery: SKIPPED — ${unavailable}`);
-
-describe.skipIf(unavailable !== undefined)(`five hosts, one peer each${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+describeOnHosts('spec/hosts/discovery', 'five hosts, one peer each', () => {
   let bed: TestBed;
   let peers: HostPeer[] = [];
   beforeAll(() => {

@@ -1,16 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FaultOptions } from '../../lib/index.js';
 import { type HostPeer, call, flood, freeUdpPort, probeUntilConnected, report, startPeer } from './helpers/host-peers.js';
+import { describeOnHosts } from './helpers/describe-hosts.js';
 import { TestBed } from './helpers/test-bed.js';
-
-const unavailable = TestBed.unavailableReason();
-if (unavailable !== undefined) console.warn(`spec/hosts/faults: SKIPPED — ${unavailable}`);
 
 const CALL_TIMEOUT_MS = 2500;
 /** How long past its own timeout a call may take to report back before it counts as hung. */
 const HANG_MARGIN_MS = 5000;
 
-describe.skipIf(unavailable !== undefined)(`five hosts with faults injected on every link${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+describeOnHosts('spec/hosts/faults', 'five hosts with faults injected on every link', () => {
   let bed: TestBed;
   let peers: HostPeer[] = [];
   beforeAll(async () => {

@@ -1,13 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { type HostPeer, call, dial, flood, gather, probeUntilConnected, report, resolve, startPeer, startResolverService } from './helpers/host-peers.js';
+import { describeOnHosts } from './helpers/describe-hosts.js';
 import { TestBed } from './helpers/test-bed.js';
-
-const unavailable = TestBed.unavailableReason({ nat: true });
-if (unavailable !== undefined) console.warn(`spec/hosts/nat: SKIPPED — ${unavailable}`);
 
 const NAT = 4;
 
-describe.skipIf(unavailable !== undefined)(`a host behind NAT${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+describeOnHosts('spec/hosts/nat', 'a host behind NAT', () => {
   let bed: TestBed;
   let peers: HostPeer[] = [];
   beforeAll(() => {
@@ -65,4 +63,4 @@ describe.skipIf(unavailable !== undefined)(`a host behind NAT${unavailable ? ` (
       await service.proc.kill();
     }
   }, 120_000);
-});
+}, { nat: true });

@@ -1,14 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type HostPeer, flood, freeUdpPort, neighborsSatisfy, noteSet, notes, probeUntilConnected, report, startPeer } from './helpers/host-peers.js';
+import { describeOnHosts } from './helpers/describe-hosts.js';
 import { TestBed } from './helpers/test-bed.js';
-
-const unavailable = TestBed.unavailableReason();
-if (unavailable !== undefined) console.warn(`spec/hosts/partition: SKIPPED — ${unavailable}`);
 
 /** Keepalive of every link: a link cut by the partition is noticed within two intervals. */
 const KEEPALIVE_MS = 1000;
 
-describe.skipIf(unavailable !== undefined)(`five hosts partitioned 2|3, then healed${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+describeOnHosts('spec/hosts/partition', 'five hosts partitioned 2|3, then healed', () => {
   let bed: TestBed;
   let peers: HostPeer[] = [];
   beforeAll(async () => {
