@@ -4,7 +4,7 @@
  * and iproute2 (see docs/testing.md); prints why it is skipped otherwise.
  */
 import { pathToFileURL } from 'node:url';
-import type { FaultOptions } from '../lib/index.js';
+import type { FaultOptions } from '../lib/entries/testing.js';
 import { type HostPeer, flood, freeUdpPort, probeUntilConnected, reportWithLatencies, startPeers } from '../spec/hosts/helpers/host-peers.js';
 import { TestBed } from '../spec/hosts/helpers/test-bed.js';
 import { latencyLine } from './stats.js';

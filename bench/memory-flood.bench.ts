@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { pathToFileURL } from 'node:url';
-import { MemoryNetwork, PeerNode, type PeerNodeOptions, memoryTransport } from '../lib/index.js';
+import { MemoryNetwork, memoryTransport } from '../lib/entries/testing.js';
+import { PeerNode, type PeerNodeOptions } from '../lib/index.js';
 import { floodWorkload } from './flood-workload.js';
 
 export async function meshOf(count: number, options: Omit<PeerNodeOptions, "transport" | "resolver" | "neighbors"> = {}): Promise<{ nodes: PeerNode[]; close: () => Promise<void> }> {

@@ -1,5 +1,6 @@
 import { ErrorCode, PeerChannelError } from '../errors/index.js';
 import { type ArgumentCheck, argumentCheckFor } from './argument-check.js';
+import { assertDecoratorMetadata } from './metadata-check.js';
 import { readContract, readHopParameters, readOperations, readParameterTypes, readReturnType } from './metadata.js';
 
 /** A contract class: anything constructible that carries `@PeerContract` metadata. */
@@ -64,6 +65,7 @@ export function describeContract(type: ContractClass): ContractDescriptor {
   const prototype = type.prototype as object;
   const ops = readOperations(prototype);
   if (ops.length === 0) fail(ErrorCode.CONTRACT_INVALID, cname, 'declares no @PeerOperation()');
+  assertDecoratorMetadata(`contract ${cname} (${type.name || 'class'})`, ops.map((op) => readParameterTypes(prototype, op.method) !== undefined));
   for (const op of ops) {
     if (RESERVED_NAMES.has(op.method) || RESERVED_NAMES.has(op.name)) {
       fail(ErrorCode.CONTRACT_RESERVED_NAME, cname, `'${op.method}' is reserved for proxy call styles`);

@@ -18,6 +18,24 @@ export const ErrorCode = {
   CONTRACT_RESERVED_NAME: 'PC_ERR_CONTRACT_RESERVED_NAME',
   CONTRACT_ALREADY_HOSTED: 'PC_ERR_CONTRACT_ALREADY_HOSTED',
   CONTRACT_STUB_CALLED: 'PC_ERR_CONTRACT_STUB_CALLED',
+  /**
+   * A decorated class (contract or record type) carries no TypeScript decorator metadata
+   * (`design:paramtypes`, `design:returntype`, `design:type`): it was compiled by a transpiler that
+   * drops it (tsx, esbuild). The message names the compiler option or plugin that is needed.
+   */
+  DECORATOR_METADATA_MISSING: 'PC_ERR_DECORATOR_METADATA_MISSING',
+  /**
+   * `node.host(Contract, ServiceClass)` could not construct the service: a class with constructor
+   * parameters that tsyringe does not know (no `@injectable()` from the tsyringe copy PeerChannel
+   * uses), or a parameter it cannot resolve. The message says which and what to do.
+   */
+  SERVICE_NOT_INJECTABLE: 'PC_ERR_SERVICE_NOT_INJECTABLE',
+  /**
+   * `require('peerchannel')` on a Node.js that cannot load ES modules from `require()` (before
+   * 20.19, or with `--no-experimental-require-module`). Thrown as a plain `Error` carrying this
+   * `code`, since `PeerChannelError` lives in the module that could not load.
+   */
+  REQUIRE_UNSUPPORTED: 'PC_ERR_REQUIRE_UNSUPPORTED',
   UNKNOWN_OPERATION: 'PC_ERR_UNKNOWN_OPERATION',
   NOT_A_REPLY_OPERATION: 'PC_ERR_NOT_A_REPLY_OPERATION',
 

@@ -27,6 +27,7 @@ import { nodeDefaults } from './defaults.js';
 import { parseMeshAddress } from './mesh-address.js';
 import type { PeerNodeOptions } from './options.js';
 import { type Token, token } from './token.js';
+import { resolveService } from './injection.js';
 import type { MeshView, MeshViewOptions, NodeDescription } from '../observe/index.js';
 import { type MessageTrace, NodeObserver, ObserveContract, type TraceSummary, defaultObserveOptions } from '../observe/index.js';
 
@@ -295,7 +296,7 @@ export class PeerNode {
   host<C>(contract: ContractClass<C>, implementation: ServiceClass<C> | C): this {
     this.assertOpen();
     const descriptor = describeContract(contract);
-    const instance = typeof implementation === 'function' ? this.container.resolve(implementation as ServiceClass<C>) : implementation;
+    const instance = typeof implementation === 'function' ? resolveService(this.container, implementation as ServiceClass<C>) : implementation;
     this.channel.dispatcher.host(descriptor, instance as object);
     return this;
   }

@@ -1,5 +1,6 @@
 import { type ArgumentCheck, argumentCheckFor } from '../contracts/argument-check.js';
 import { readPropertyType, readRecordFields, readRecordType } from '../contracts/metadata.js';
+import { assertDecoratorMetadata } from '../contracts/metadata-check.js';
 import { ErrorCode, PeerChannelError } from '../errors/index.js';
 import { RecordDataKind, type RecordAttributes, type SignedRecord } from './record.js';
 import { decodeData, encodeData } from './record-codec.js';
@@ -43,7 +44,9 @@ export function describeRecordType(cls: RecordClass): RecordTypeDescriptor {
   const meta = readRecordType(cls);
   if (meta === undefined) throw new PeerChannelError(ErrorCode.RECORDS_DISABLED, `${cls.name} is not declared with @PeerRecordType`);
   const fields = new Map<string, RecordFieldDescriptor>();
-  for (const f of readRecordFields(cls.prototype as object)) {
+  const declared = readRecordFields(cls.prototype as object);
+  assertDecoratorMetadata(`record type ${meta.type} (${cls.name})`, declared.map((f) => readPropertyType(cls.prototype as object, f.property) !== undefined));
+  for (const f of declared) {
     const type = readPropertyType(cls.prototype as object, f.property);
     if (f.attribute && !attributeTypes.has(type)) {
       throw new PeerChannelError(ErrorCode.CONTRACT_INVALID, `attribute ${cls.name}.${f.property} must be a string, number or boolean`);

@@ -6,7 +6,8 @@
 import 'reflect-metadata';
 import { inject, injectable } from 'tsyringe';
 import { firstValueFrom, toArray } from 'rxjs';
-import { MemoryNetwork, PEER_NODE, PeerContract, PeerNode, PeerOperation, contractStub, currentCall, memoryTransport } from '../../lib/index.js';
+import { MemoryNetwork, memoryTransport } from '../../lib/entries/testing.js';
+import { PEER_NODE, PeerContract, PeerNode, PeerOperation, contractStub, currentCall } from '../../lib/index.js';
 
 @PeerContract('greeter')
 class Greeter {

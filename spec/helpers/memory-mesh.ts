@@ -1,4 +1,5 @@
-import { MemoryNetwork, PeerNode, type PeerNodeOptions, memoryTransport } from '../../lib/index.js';
+import { MemoryNetwork, memoryTransport } from '../../lib/entries/testing.js';
+import { PeerNode, type PeerNodeOptions } from '../../lib/index.js';
 import { waitFor } from './wait.js';
 
 /** A set of nodes on one memory network, linked by hand; `close()` ends them all. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { FaultOptions } from '../../lib/index.js';
+import type { FaultOptions } from '../../lib/entries/testing.js';
 import { type HostPeer, call, flood, freeUdpPort, probeUntilConnected, report, startPeer } from './helpers/host-peers.js';
 import { describeOnHosts } from './helpers/describe-hosts.js';
 import { TestBed } from './helpers/test-bed.js';

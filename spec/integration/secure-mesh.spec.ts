@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { firstValueFrom, filter, take, timeout } from 'rxjs';
 import { FrameKind, PROTOCOL_VERSION, decodeFrame, encodeBody, encodeFrame } from '../../lib/codec/index.js';
-import {
-  ErrorCode, type PeerChannelError, PeerIdentity, PeerNode, type PeerNodeOptions, issueMembershipCertificate, signMessage, webSocketTransport,
-} from '../../lib/index.js';
+import { ErrorCode, type PeerChannelError, PeerIdentity, PeerNode, type PeerNodeOptions, issueMembershipCertificate, webSocketTransport } from '../../lib/index.js';
+import { signMessage } from '../../lib/entries/security.js';
 import type { Transport } from '../../lib/transport/transport.js';
 import { Chat } from '../helpers/contracts.js';
 import { waitFor } from '../helpers/wait.js';

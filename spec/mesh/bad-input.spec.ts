@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FrameKind, PROTOCOL_VERSION, decodeFrame, encodeBody, encodeFrame, pack } from '../../lib/codec/index.js';
-import { ErrorCode, type PeerCall, PeerIdentity, type PeerNode, memoryTransport } from '../../lib/index.js';
+import { ErrorCode, type PeerCall, PeerIdentity, type PeerNode } from '../../lib/index.js';
+import { memoryTransport } from '../../lib/entries/testing.js';
 import type { Link, Transport } from '../../lib/transport/transport.js';
 import { Chat } from '../helpers/contracts.js';
 import { MemoryMesh } from '../helpers/memory-mesh.js';

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCode, MemoryNetwork, PeerNode, memoryTransport, staticResolver } from '../../lib/index.js';
+import { ErrorCode, PeerNode, staticResolver } from '../../lib/index.js';
+import { MemoryNetwork, memoryTransport } from '../../lib/entries/testing.js';
 import { Chat } from '../helpers/contracts.js';
 import { waitFor } from '../helpers/wait.js';
 

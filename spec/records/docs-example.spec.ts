@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryNetwork, PeerNode, PeerRecordType, RecordAttribute, RecordField, memoryTransport } from '../../lib/index.js';
+import { MemoryNetwork, memoryTransport } from '../../lib/entries/testing.js';
+import { PeerNode, PeerRecordType, RecordAttribute, RecordField } from '../../lib/index.js';
 import { waitFor } from '../helpers/wait.js';
 
 const opened: PeerNode[] = [];

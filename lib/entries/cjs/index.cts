@@ -1,0 +1,4 @@
+/** `require('peerchannel')`: the ES module itself, loaded by Node's require(esm) (see load-esm.cts). */
+import loadEsm = require('./load-esm.cjs');
+
+export = loadEsm(() => require('../../index.js'), 'peerchannel');

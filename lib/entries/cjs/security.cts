@@ -1,0 +1,4 @@
+/** `require('peerchannel/security')`: the ES module itself, loaded by Node's require(esm) (see load-esm.cts). */
+import loadEsm = require('./load-esm.cjs');
+
+export = loadEsm(() => require('../security.js'), 'peerchannel/security');
