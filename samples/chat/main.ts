@@ -10,6 +10,7 @@ import { userInfo } from 'node:os';
 import { clearLine, clearScreenDown, createInterface, cursorTo, moveCursor } from 'node:readline';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ErrorCode, parseMeshAddress, toPeerChannelError } from '../../lib/index.js';
+import { askPassword } from './ask-password.js';
 import { ChatRoom } from './chat-room.js';
 import { ChatPeople, type RoomTicket } from './people.js';
 import { MAX_NAME_LENGTH, cleanName, isValidName, stamp } from './text.js';
@@ -19,7 +20,12 @@ const options = new Command()
   .description('A terminal chat room on PeerChannel: every chat started with the same --mesh on this machine is in the room.')
   .option('-n, --name <name>', `the name others see (no spaces or #, at most ${MAX_NAME_LENGTH} characters)`, parseName, defaultName())
   .option('-m, --mesh <address>', 'the room to join', parseMesh, 'net.p2p://lobby')
-  .addOption(new Option('-p, --password <password>', 'the room password; everyone in the room must use the same one').env('PEERCHANNEL_PASSWORD'))
+  .addOption(
+    new Option('-p, --password <password>', 'the room password; everyone in the room must use the same one (prefer PEERCHANNEL_PASSWORD or --ask-password: a command line is echoed by npm and seen in ps)').env(
+      'PEERCHANNEL_PASSWORD',
+    ),
+  )
+  .option('--ask-password', 'ask for the room password on the terminal, without echo', false)
   .addOption(
     new Option('--heartbeat <ms>', 'presence heartbeat; a peer silent for three heartbeats is gone')
       .env('PEERCHANNEL_CHAT_HEARTBEAT_MS')
@@ -29,7 +35,14 @@ const options = new Command()
   .addOption(new Option('--home <dir>', 'where identities (one per --name) and contacts are kept').env('PEERCHANNEL_HOME'))
   .addHelpText('after', '\nIn the chat: text goes to everyone; /msg NAME text, /near text, /who, /invite NAME, /accept, /decline, /status WORD [note], /card [FILE], /add FILE, /quit.')
   .parse()
-  .opts<{ name: string; mesh: string; password?: string; heartbeat: number; home?: string }>();
+  .opts<{ name: string; mesh: string; password?: string; askPassword: boolean; heartbeat: number; home?: string }>();
+
+if (options.askPassword) {
+  options.password = await askPassword(`password for ${options.mesh}: `).catch((error: unknown) => {
+    process.stderr.write(`error: ${(error as Error).message}\n`);
+    process.exit(1);
+  });
+}
 
 const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
 const out = process.stdout;

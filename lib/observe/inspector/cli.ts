@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { toPeerChannelError } from '../../errors/index.js';
 import { PeerNode } from '../../node/peer-node.js';
 import { type Inspector, startInspector } from './inspector-server.js';
@@ -40,7 +40,7 @@ export async function runInspectorCli(argv: readonly string[]): Promise<{ node: 
     .requiredOption('--mesh <address>', 'mesh to join, e.g. net.p2p://lobby')
     .option('--port <port>', 'TCP port on 127.0.0.1 (0 picks a free one)', integer(0, 65_535), 0)
     .option('--refresh-ms <ms>', 'how often the mesh view is gathered', integer(250), 2_000)
-    .option('--password <password>', 'mesh password, if the mesh has one')
+    .addOption(new Option('--password <password>', 'mesh password, if the mesh has one (prefer the environment variable: a command line is echoed by npm and seen in ps)').env('PEERCHANNEL_PASSWORD'))
     .option('--json', 'print {"url","peerId"} as one JSON line', false)
     .exitOverride();
   program.parse([...argv], { from: 'user' });
