@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 // A child process on the compiled code, so DEBUG is read at start as it is for users.
 const script = `
 import 'reflect-metadata';
-import { MemoryNetwork, PeerNode, memoryTransport } from './dist/lib/index.js';
+import { PeerNode } from './dist/lib/index.js';
+import { MemoryNetwork, memoryTransport } from './dist/lib/entries/testing.js';
 const net = new MemoryNetwork();
 const open = () => PeerNode.open('net.p2p://dbg', { transport: memoryTransport(net), resolver: null, neighbors: { min: 0, ideal: 0, max: 4 } });
 const [a, b] = [await open(), await open()];
