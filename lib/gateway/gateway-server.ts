@@ -139,9 +139,8 @@ export async function startGateway(node: PeerNode, options: GatewayOptions): Pro
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const session = new PageSession(ws, { node, meshName: node.meshName, contracts, records, limits });
+      const session: PageSession = new PageSession(ws, { node, meshName: node.meshName, contracts, records, limits }, () => sessions.delete(session));
       sessions.add(session);
-      ws.once('close', () => sessions.delete(session));
     });
   });
 
@@ -161,7 +160,7 @@ export async function startGateway(node: PeerNode, options: GatewayOptions): Pro
     },
     close() {
       closing ??= (async () => {
-        for (const s of sessions) s.closeWith(GatewayCloseCode.GOING_AWAY, new PeerChannelError(ErrorCode.CLOSED, 'the gateway is closing'));
+        for (const s of [...sessions]) s.closeWith(GatewayCloseCode.GOING_AWAY, new PeerChannelError(ErrorCode.CLOSED, 'the gateway is closing'));
         sessions.clear();
         for (const ws of wss.clients) ws.terminate();
         wss.close();

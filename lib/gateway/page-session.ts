@@ -58,6 +58,7 @@ export class PageSession {
   constructor(
     private readonly ws: WebSocket,
     private readonly scope: SessionScope,
+    private readonly onEnd: () => void = () => undefined,
   ) {
     this.bucket = new TokenBucket(scope.limits.messagesPerSecond, scope.limits.messageBurst);
     const { node } = scope;
@@ -95,6 +96,7 @@ export class PageSession {
   end(): void {
     if (this.closed) return;
     this.closed = true;
+    this.onEnd();
     this.statusSub.unsubscribe();
     for (const s of this.open.values()) if (s !== 'pending') s.unsubscribe();
     this.open.clear();

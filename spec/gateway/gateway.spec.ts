@@ -155,6 +155,40 @@ describe('gateway page messages are bounded and checked', () => {
     });
   }
 
+  it('closes a page that does not read with 4408 once the bytes queued toward it pass the bound', async () => {
+    const small = await startGateway(a, { contracts: [Probe], page: { html: HTML }, limits: { maxQueuedBytes: 256 * 1024 } });
+    try {
+      const u = new URL(small.url);
+      const t = new URLSearchParams(u.hash.slice(1)).get('token')!;
+      const ws = await new Promise<WebSocket>((resolve, reject) => {
+        const w = new WebSocket(`ws://${u.host}/peerchannel`, [GATEWAY_PROTOCOL, `token.${t}`], { origin: u.origin });
+        w.once('message', () => resolve(w));
+        w.once('error', reject);
+      });
+      const end = closed(ws);
+      ws.send(pack({ t: 'calls', id: 1, c: 'gateway.probe', o: 'say' }));
+      // Requests are handled in order: once a later one is answered, the subscription is there.
+      const answered = new Promise<void>((r) => ws.once('message', () => r()));
+      ws.send(pack({ t: 'call', id: 2, c: 'gateway.probe', o: 'say', a: ['spec', 'sync'], s: { hops: 0 } }));
+      await answered;
+      // The page stops reading; the node delivers up to 60 MB of calls to it (the local echo of each).
+      (ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+      const text = 'x'.repeat(20_000);
+      for (let i = 0; i < 3_000 && small.pages > 0; i++) {
+        await a.proxy(Probe).withHops(0).say('spec', text);
+        if (i % 50 === 0) await new Promise((r) => setImmediate(r));
+      }
+      expect(small.pages).toBe(0);
+      (ws as unknown as { _socket: { resume(): void } })._socket.resume();
+      const c = await end;
+      expect(c.code).toBe(GatewayCloseCode.SLOW_PAGE);
+      expect(c.reason.startsWith(ErrorCode.GATEWAY_SLOW_PAGE)).toBe(true);
+      await stillServes();
+    } finally {
+      await small.close();
+    }
+  });
+
   it('answers wrong arguments and forbidden record writes with a coded failure, not a close', async () => {
     const { ws } = await socket();
     const { unpack } = await import('../../lib/codec/packr.js');
