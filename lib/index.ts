@@ -49,6 +49,7 @@ export {
 } from './resolver/pnrp/index.js';
 export { PeopleNearMe, lanResolver, PRESENCE_SERVICE, defaultPresenceLimits, type PresenceLimits, type PeopleNearMeStats, type PeopleNearMeOptions, type NearbyPeer, type NearbyEvent, type PresenceAnnouncement, type LanResolver, type LanResolverOptions } from './presence/index.js';
 export { startInspector, type Inspector, type InspectorOptions, defaultObserveOptions, type ObserveOptions, type MeshViewOptions, type MessageTrace, type TraceReceiver, type TraceMiss, type MissReason, type TraceSummary, type MeshView, type NodeDescription, type LinkDescription } from './observe/index.js';
+export { startGateway, type Gateway, type GatewayOptions, type GatewayPage, type GatewayLimits, defaultGatewayLimits, PageGuard, type PageRefusal, GATEWAY_PROTOCOL, GATEWAY_SOCKET_PATH, GatewayCloseCode, type PageRequest, type NodeMessage, type PageRecord, type PageRecordEvent, type PageStatus, type PageCallStyle, pageBuildDir } from './gateway/index.js';
 export {
   PeerRecordType, RecordField, RecordAttribute, type PeerRecordTypeOptions, type RecordFieldOptions,
   RecordCollection, type PeerRecord, type RecordChange, type RecordWriteOptions, type RecordQuery,

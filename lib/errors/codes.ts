@@ -195,6 +195,20 @@ export const ErrorCode = {
   /** The inspector refused an HTTP request or WebSocket: wrong token, Origin or Host. */
   INSPECTOR_REFUSED: 'PC_ERR_INSPECTOR_REFUSED',
 
+  // gateway (browser pages)
+  /** The gateway refused an HTTP request or WebSocket: wrong token, Origin, Host, path, or too many pages. */
+  GATEWAY_REFUSED: 'PC_ERR_GATEWAY_REFUSED',
+  /** A page sent a message that is not a valid request (its socket closes with 4400). */
+  GATEWAY_BAD_MESSAGE: 'PC_ERR_GATEWAY_BAD_MESSAGE',
+  /** A page sent more messages a second than the gateway's rate bound (its socket closes with 4429). */
+  GATEWAY_RATE: 'PC_ERR_GATEWAY_RATE',
+  /** A page kept more requests open than `maxOpenRequests` (its socket closes with 4409). */
+  GATEWAY_TOO_MANY_REQUESTS: 'PC_ERR_GATEWAY_TOO_MANY_REQUESTS',
+  /** A page did not read what its node sent: queued bytes passed `maxQueuedBytes` (its socket closes with 4408). */
+  GATEWAY_SLOW_PAGE: 'PC_ERR_GATEWAY_SLOW_PAGE',
+  /** In a page: the gateway socket is closed (or never opened); pending requests fail with it. */
+  GATEWAY_CLOSED: 'PC_ERR_GATEWAY_CLOSED',
+
   INTERNAL: 'PC_ERR_INTERNAL',
 } as const;
 

@@ -1,15 +1,14 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { type Server, type ServerResponse, createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
-import type { Duplex } from 'node:stream';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Subscription } from 'rxjs';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { ErrorCode, PeerChannelError, toPeerChannelError } from '../../errors/index.js';
 import { debugLog } from '../../internal/debug-log.js';
+import { PageGuard } from '../../gateway/page-guard.js';
+import { pageBuildDir } from '../../gateway/page-assets.js';
 import type { PeerNode } from '../../node/peer-node.js';
 import { TokenBucket } from '../token-bucket.js';
 import { inspectorPage } from './inspector-page.js';
@@ -50,11 +49,8 @@ export const PAGE_MESSAGES_PER_SECOND = 10;
 const PROTOCOL = 'peerchannel.inspector';
 
 function pageDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const sibling = join(here, 'page');
-  if (existsSync(join(sibling, 'app.js'))) return sibling;
-  // Running from the TypeScript sources (specs): the page is compiled into dist/ by the build.
-  return join(here, '..', '..', '..', 'dist', 'lib', 'observe', 'inspector', 'page');
+  // The browser compile (tsconfig.page.json) mirrors the source tree under dist/page.
+  return join(pageBuildDir(), 'lib', 'observe', 'inspector', 'page');
 }
 
 function vendorFiles(): Map<string, string> {
@@ -79,14 +75,11 @@ function vendorFiles(): Map<string, string> {
  * ({@link PAGE_MESSAGES_PER_SECOND}), and a bad one closes the socket.
  */
 export async function startInspector(node: PeerNode, options: InspectorOptions = {}): Promise<Inspector> {
-  const token = randomBytes(24).toString('hex');
+  const guard = new PageGuard(PROTOCOL);
   const refreshMs = options.refreshMs ?? 2_000;
   const maxClients = options.maxClients ?? 8;
   const dir = pageDir();
   const vendor = vendorFiles();
-  let port = 0;
-  const hostOk = (req: IncomingMessage) => req.headers.host === `127.0.0.1:${port}` || req.headers.host === `localhost:${port}`;
-  const originOk = (req: IncomingMessage) => req.headers.origin === `http://127.0.0.1:${port}` || req.headers.origin === `http://localhost:${port}`;
 
   const serveFile = (res: ServerResponse, file: string, type: string) => {
     try {
@@ -96,7 +89,7 @@ export async function startInspector(node: PeerNode, options: InspectorOptions =
     }
   };
   const server: Server = createServer((req, res) => {
-    if (!hostOk(req)) {
+    if (!guard.hostOk(req)) {
       res.writeHead(403).end(`${ErrorCode.INSPECTOR_REFUSED}: wrong Host`);
       return;
     }
@@ -112,21 +105,16 @@ export async function startInspector(node: PeerNode, options: InspectorOptions =
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_PAGE_MESSAGE_BYTES,
-    handleProtocols: (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false),
+    handleProtocols: (protocols) => guard.selectProtocol(protocols),
   });
   const clients = new Set<WebSocket>();
-  const refuse = (socket: Duplex, why: string) => {
-    log('refused a socket: %s', why);
-    socket.end(`HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-length: ${ErrorCode.INSPECTOR_REFUSED.length}\r\n\r\n${ErrorCode.INSPECTOR_REFUSED}`);
-  };
   server.on('upgrade', (req, socket, head) => {
-    if (!hostOk(req)) return refuse(socket, 'wrong Host');
-    if (!originOk(req)) return refuse(socket, 'wrong Origin');
-    if ((req.url ?? '').split('?')[0] !== '/ws') return refuse(socket, 'wrong path');
-    const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim());
-    const presented = offered.find((p) => p.startsWith('token.'))?.slice(6) ?? '';
-    if (presented.length !== token.length || !timingSafeEqual(Buffer.from(presented), Buffer.from(token))) return refuse(socket, 'wrong token');
-    if (clients.size >= maxClients) return refuse(socket, 'too many pages');
+    const refused = guard.checkUpgrade(req) ?? (clients.size >= maxClients ? 'too many pages' : undefined);
+    if (refused !== undefined) {
+      log('refused a socket: %s', refused);
+      PageGuard.refuse(socket, ErrorCode.INSPECTOR_REFUSED);
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => onClient(ws));
   });
 
@@ -208,8 +196,9 @@ export async function startInspector(node: PeerNode, options: InspectorOptions =
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
-  port = (server.address() as AddressInfo).port;
-  const url = `http://127.0.0.1:${port}/#token=${token}`;
+  const port = (server.address() as AddressInfo).port;
+  guard.listening(port);
+  const url = guard.url;
   log('inspector on http://127.0.0.1:%d/', port);
   let closing: Promise<void> | undefined;
   return {
