@@ -45,7 +45,7 @@ export const ErrorCode = {
   NO_ROUTE: 'PC_ERR_NO_ROUTE',
   /** Too many requests wait for an answer at once (reply calls: 4,096 by default; resolver and PNRP clients: 256). Wait for some to settle, or lower your concurrency. */
   TOO_MANY_PENDING: 'PC_ERR_TOO_MANY_PENDING',
-  /** The node has no neighbour for an action that needs one. Wait for `status$` to say `'online'`. */
+  /** Reserved for an action that needs a neighbour; not raised at present (a directed call on a node with no neighbour fails with {@link ErrorCode.NO_ROUTE}, a flood goes nowhere). Wait for `status$` to say `'online'`. */
   OFFLINE: 'PC_ERR_OFFLINE',
 
   // frames and inbound messages (each closes a link or drops a message with this reason)
