@@ -405,7 +405,13 @@ export class PeerNode {
     return this.closing;
   }
 
-  /** For `await using node = await PeerNode.open(...)`. */
+  /**
+   * Closes the node, for `await using node = await PeerNode.open(...)`.
+   *
+   * @remarks
+   * Node 20 cannot parse `await using`: compile it down (TypeScript `target` below `esnext`) or
+   * call {@link PeerNode.close} in a `finally` block.
+   */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
