@@ -67,6 +67,7 @@ export class PeerNode {
   private constructor(
     /** The mesh name (`lobby` for `net.p2p://lobby`). */
     readonly meshName: string,
+    /** This node's key pair; `identity.peerId` is its peer id. */
     readonly identity: PeerIdentity,
     private readonly transport: Transport,
     private readonly mesh: Mesh,
