@@ -39,7 +39,9 @@ export interface InspectorOptions {
 export interface Inspector {
   /** The page's URL, with the access token in its fragment (never sent in a request line). */
   readonly url: string;
+  /** The port it listens on, on 127.0.0.1. */
   readonly port: number;
+  /** Stops the server and closes every page's socket; idempotent. */
   close(): Promise<void>;
 }
 
