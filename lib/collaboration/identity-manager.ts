@@ -37,7 +37,10 @@ export interface NamedIdentity {
  */
 export class IdentityManager {
   /** Keeps identities under `directory` (one sub-directory per peer id). */
-  constructor(readonly directory: string) {}
+  constructor(
+    /** The directory that holds one sub-directory per identity. */
+    readonly directory: string,
+  ) {}
 
   /**
    * Creates and stores a new identity named `name`.

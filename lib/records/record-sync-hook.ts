@@ -11,7 +11,12 @@ export interface RecordSyncContext {
   /** This node's peer id. */
   readonly localPeerId: string;
   /** The mesh: neighbours, extension frames (kinds 40–43 are reconciliation's), link violations. */
-  readonly mesh: GossipMesh & { /** Hot, replays: the neighbour set after each change. */ readonly neighbors$: Observable<readonly NeighborInfo[]>; /** The neighbour with this peer id, if linked. */ neighbor(peerId: string): Neighbor | undefined };
+  readonly mesh: GossipMesh & {
+    /** Hot, replays: the neighbour set after each change. */
+    readonly neighbors$: Observable<readonly NeighborInfo[]>;
+    /** The neighbour with this peer id, if linked. */
+    neighbor(peerId: string): Neighbor | undefined;
+  };
 }
 
 /** A running reconciliation engine: syncs on every new link and periodically with one neighbour. */

@@ -26,7 +26,12 @@ export interface RecordStorage {
   /** Opens (creating if needed). */
   open(): Promise<void>;
   /** Every stored encoding, in id order. */
-  entries(): AsyncIterable<{ /** The record id. */ readonly id: Uint8Array; /** Its signed encoding. */ readonly encoded: Uint8Array }>;
+  entries(): AsyncIterable<{
+    /** The record id. */
+    readonly id: Uint8Array;
+    /** Its signed encoding. */
+    readonly encoded: Uint8Array;
+  }>;
   /**
    * Applies `changes` as one atomic batch. On a durable storage the promise resolves only once the
    * batch is on disk (fsync), so a `kill -9` after it resolved loses none of it.
