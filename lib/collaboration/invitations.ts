@@ -42,7 +42,7 @@ export interface ReceivedInvitation {
   decline(): Promise<void>;
 }
 
-/** Options of {@link InvitationDesk.invite}. */
+/** Options of {@link Collaboration.invite}. */
 export interface InviteOptions {
   /** At most 255 characters. @defaultValue '' */
   readonly message?: string;

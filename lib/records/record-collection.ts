@@ -69,6 +69,7 @@ export class RecordCollection<T> {
   /** Views are immutable per version: decode each version's value once. */
   private readonly views = new WeakMap<SignedRecord, PeerRecord<T>>();
 
+  /** Made by `node.records(Type)`, one per type. @internal */
   constructor(
     private readonly store: RecordStore,
     private readonly descriptor: RecordTypeDescriptor,
