@@ -38,7 +38,7 @@ export function specifiers(root) {
   for (const [subpath, target] of Object.entries(pkg.exports ?? {})) {
     const types = typeof target === 'string' ? target : target?.types ?? target?.import?.types;
     if (typeof types !== 'string') continue;
-    const source = resolve(root, types.replace(/^\.\/dist\//, '').replace(/\.d\.[cm]?ts$/, '.ts'));
+    const source = resolve(root, types.replace(/^\.\/dist\/(?:[^/]+\/)*?(?=lib\/)/, '').replace(/\.d\.[cm]?ts$/, '.ts'));
     out.set(source, subpath === '.' ? pkg.name : `${pkg.name}/${subpath.replace(/^\.\//, '')}`);
   }
   return out;

@@ -20,7 +20,7 @@ export interface CodeBlock {
   readonly context?: { readonly code: string; readonly line: number };
 }
 
-const FENCE = /^(\s*)```(\S*)\s*(.*)$/;
+const FENCE = /^(\s*)(`{3,})([^`\s]*)\s*(.*)$/;
 const CONTEXT = /^<!--\s*ts-context\s*\n([\s\S]*?)-->\s*$/;
 
 /** Every fenced block of one Markdown page. */
@@ -31,9 +31,10 @@ export function codeBlocks(root: string, file: string): CodeBlock[] {
     const open = FENCE.exec(lines[i]!);
     if (open === null) continue;
     const indent = open[1]!.length;
+    const close = new RegExp(`^\\s*${open[2]}\`*\\s*$`); // as many backticks as the opening fence, or more
     const start = i + 1;
     let end = start;
-    while (end < lines.length && !/^\s*```\s*$/.test(lines[end]!)) end++;
+    while (end < lines.length && !close.test(lines[end]!)) end++;
     const before = lines.slice(0, i).join('\n');
     const comment = before.lastIndexOf('<!--');
     const ctx = comment < 0 ? null : CONTEXT.exec(before.slice(comment));
@@ -41,8 +42,8 @@ export function codeBlocks(root: string, file: string): CodeBlock[] {
     blocks.push({
       file,
       line: start + 1,
-      lang: open[2]!.toLowerCase(),
-      flags: open[3]!.split(/\s+/).filter((w) => w !== ''),
+      lang: open[3]!.toLowerCase(),
+      flags: open[4]!.split(/\s+/).filter((w) => w !== ''),
       code: lines.slice(start, end).map((l) => l.slice(Math.min(indent, l.length - l.trimStart().length))).join('\n'),
       context,
     });
@@ -73,7 +74,7 @@ export function packagePaths(root: string): Record<string, string[]> {
   for (const [subpath, target] of Object.entries(pkg.exports)) {
     const types = typesOf(target);
     if (types === undefined) continue;
-    const source = types.replace(/^\.\/dist\//, '').replace(/\.d\.[cm]?ts$/, '.ts');
+    const source = types.replace(/^\.\/dist\/(?:[^/]+\/)*?(?=lib\/)/, '').replace(/\.d\.[cm]?ts$/, '.ts');
     paths[subpath === '.' ? pkg.name : `${pkg.name}/${subpath.replace(/^\.\//, '')}`] = [resolve(root, source)];
   }
   return paths;
