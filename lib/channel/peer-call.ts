@@ -6,8 +6,11 @@ import type { PeerChannelError } from '../errors/index.js';
 export interface PeerCall<A extends readonly unknown[] = readonly unknown[]> {
   /** Hex message id. */
   readonly id: string;
+  /** The contract's wire name. */
   readonly contract: string;
+  /** The operation's wire name. */
   readonly operation: string;
+  /** The arguments, checked against the operation's declared parameter types (the `@PeerHopCount()` one included). */
   readonly args: A;
   /** Peer id of the sender. */
   readonly from: string;
@@ -25,8 +28,26 @@ export interface PeerCall<A extends readonly unknown[] = readonly unknown[]> {
 
 /** One reply gathered from the mesh. */
 export type Reply<T> =
-  | { readonly ok: true; readonly from: string; readonly hops: number; readonly value: T }
-  | { readonly ok: false; readonly from: string; readonly hops: number; readonly error: PeerChannelError };
+  | {
+      /** A value: the operation returned. */
+      readonly ok: true;
+      /** Peer id of the peer that answered. */
+      readonly from: string;
+      /** Hops the request travelled to reach it (0 for this node's own answer). */
+      readonly hops: number;
+      /** What the operation returned. */
+      readonly value: T;
+    }
+  | {
+      /** A fault: the operation threw, or the call was refused. */
+      readonly ok: false;
+      /** Peer id of the peer that answered. */
+      readonly from: string;
+      /** Hops the request travelled to reach it (0 for this node's own answer). */
+      readonly hops: number;
+      /** The fault, with the remote code and message (never a stack). */
+      readonly error: PeerChannelError;
+    };
 
 /** How long and for how many replies a gather waits. */
 export interface GatherOptions {

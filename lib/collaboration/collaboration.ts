@@ -22,7 +22,9 @@ export interface Application {
 
 /** A small object a user publishes with its presence. */
 export interface PublishedObject {
+  /** Name of the object, unique per publisher; publishing a name again replaces it. */
   readonly name: string;
+  /** Its bytes, opaque to PeerChannel: at most `maxObjectBytes` (16 KiB), and at most `maxObjects` (16) objects per user. */
   readonly data: Uint8Array;
 }
 

@@ -17,6 +17,7 @@ const MAX_ENDPOINT_LENGTH = 256;
 export interface ContactCard {
   /** FN: the friendly name. */
   readonly name: string;
+  /** The peer id the card claims (`X-PEERCHANNEL-PEER-ID`); checked to be the hash of the certificate key. */
   readonly peerId: string;
   /** The self-signed certificate (PEM) whose key hashes to `peerId`. */
   readonly certPem: string;

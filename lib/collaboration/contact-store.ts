@@ -44,6 +44,7 @@ export class ContactStore {
   private readonly maxCardBytes: number;
 
   private constructor(
+    /** The JSON file the contacts are kept in. */
     readonly path: string,
     initial: readonly Contact[],
     options: ContactStoreOptions,

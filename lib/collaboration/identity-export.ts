@@ -27,7 +27,9 @@ interface ExportEnvelope {
 
 /** What an identity export holds. */
 export interface ExportedIdentity {
+  /** The friendly name sealed with the key. */
   readonly name: string;
+  /** The identity (key pair and peer id) recovered from the export. */
   readonly identity: PeerIdentity;
 }
 

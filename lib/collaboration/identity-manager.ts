@@ -12,8 +12,11 @@ const PEER_ID = /^[0-9a-f]{64}$/;
 
 /** One stored identity, as {@link IdentityManager.list} shows it. */
 export interface NamedIdentity {
+  /** The friendly name (1–64 characters, unique per user, case-insensitive). */
   readonly name: string;
+  /** The identity's peer id. */
   readonly peerId: string;
+  /** The key pair, to pass to `Collaboration.open` or `PeerNode.open`. */
   readonly identity: PeerIdentity;
 }
 
@@ -33,7 +36,11 @@ export interface NamedIdentity {
  * ```
  */
 export class IdentityManager {
-  constructor(readonly directory: string) {}
+  /** Keeps identities under `directory` (one sub-directory per peer id). */
+  constructor(
+    /** The directory that holds one sub-directory per identity. */
+    readonly directory: string,
+  ) {}
 
   /**
    * Creates and stores a new identity named `name`.

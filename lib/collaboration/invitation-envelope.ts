@@ -9,6 +9,7 @@ export type InvitationResponse = 'accepted' | 'declined';
 
 /** The signed facts of an invitation, a withdrawal or an answer. */
 export interface InvitationBody {
+  /** What the envelope carries: an invitation, its withdrawal by the inviter, or the invitee's answer. */
   readonly kind: 'invite' | 'withdraw' | 'answer';
   /** 32 hex digits, chosen by the inviter. */
   readonly id: string;
@@ -18,11 +19,15 @@ export interface InvitationBody {
   readonly spki: Uint8Array;
   /** Peer id the envelope is for. */
   readonly to: string;
+  /** Id of the application the invitation is for. */
   readonly app: string;
+  /** The inviter's message to the invitee (empty for withdrawals and answers). */
   readonly message: string;
+  /** Application data for the invitee (e.g. a room and its password), opaque to PeerChannel. */
   readonly data: Uint8Array;
   /** How long the invitation may wait for an answer, from its receipt. */
   readonly ttlMs: number;
+  /** The answer, in an `answer` envelope; `''` in the others. */
   readonly response: InvitationResponse | '';
 }
 

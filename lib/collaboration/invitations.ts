@@ -16,13 +16,17 @@ export type EnvelopeSender = (via: string, peerId: string, envelope: Uint8Array)
 
 /** An invitation someone sent me: answer it with {@link ReceivedInvitation.accept} or {@link ReceivedInvitation.decline}. */
 export interface ReceivedInvitation {
+  /** The invitation's id (32 hex digits, chosen by the inviter). */
   readonly id: string;
   /** The inviter's peer id (its signature was verified). */
   readonly from: string;
   /** The inviter's name in my contacts, if it is one. */
   readonly fromName: string | undefined;
+  /** Id of the application it invites to; registered here, or it would have been refused. */
   readonly application: string;
+  /** The inviter's message. */
   readonly message: string;
+  /** The inviter's application data (signed with the invitation). */
   readonly data: Uint8Array;
   /** When it expires here, ms since the epoch. */
   readonly expiresAt: number;
@@ -38,7 +42,7 @@ export interface ReceivedInvitation {
   decline(): Promise<void>;
 }
 
-/** Options of {@link InvitationDesk.invite}. */
+/** Options of {@link Collaboration.invite}. */
 export interface InviteOptions {
   /** At most 255 characters. @defaultValue '' */
   readonly message?: string;

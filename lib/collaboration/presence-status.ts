@@ -2,13 +2,21 @@ import { PeerRecordType, RecordAttribute, RecordField } from '../records/record-
 
 /** A person's availability, as Windows Peer Collaboration names it. */
 export const PresenceStatus = {
+  /** Not available (also shown for a contact whose presence is unknown or expired). */
   Offline: 'Offline',
+  /** Away from the device. */
   Away: 'Away',
+  /** Away for a short while. */
   BeRightBack: 'BeRightBack',
+  /** Connected but not active. */
   Idle: 'Idle',
+  /** Available, but does not want to be disturbed. */
   Busy: 'Busy',
+  /** In a call. */
   OnThePhone: 'OnThePhone',
+  /** Available. */
   Online: 'Online',
+  /** Away for a meal. */
   OutToLunch: 'OutToLunch',
 } as const;
 
@@ -24,7 +32,9 @@ export function isPresenceStatus(value: unknown): value is PresenceStatus {
 
 /** What a contact's presence looks like to a watcher. */
 export interface PresenceInfo {
+  /** The contact whose presence this is. */
   readonly peerId: string;
+  /** Their availability; `Offline` when their presence record is missing or expired. */
   readonly status: PresenceStatus;
   /** At most 255 characters. */
   readonly note: string;

@@ -1,6 +1,8 @@
 /** Checks one inbound argument against the parameter type TypeScript emitted for it. */
 export type ArgumentCheck = {
+  /** What the parameter accepts, in words (`string`, `Uint8Array`, `any`…), as error messages name it. */
   readonly expected: string;
+  /** True when an inbound value is acceptable for the parameter. */
   readonly test: (value: unknown) => boolean;
 };
 

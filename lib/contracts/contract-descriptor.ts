@@ -13,19 +13,25 @@ export interface OperationDescriptor {
   readonly name: string;
   /** Method name on the contract class. */
   readonly method: string;
+  /** `oneWay` (fire and forget, the default) or `reply` (request/reply). */
   readonly kind: 'oneWay' | 'reply';
   /** Default hop limit, `undefined` = unlimited. */
   readonly defaultHops: number | undefined;
   /** Index of the `@PeerHopCount()` parameter, if any. */
   readonly hopParameter: number | undefined;
+  /** One check per declared parameter, from `design:paramtypes`, applied to inbound arguments. */
   readonly parameters: readonly ArgumentCheck[];
 }
 
 /** A contract as read and validated at bind time. */
 export interface ContractDescriptor {
+  /** The contract's wire name, from `@PeerContract(name)`. */
   readonly name: string;
+  /** The decorated class. */
   readonly type: ContractClass;
+  /** Operations by wire name. */
   readonly operations: ReadonlyMap<string, OperationDescriptor>;
+  /** The same operations by method name on the class. */
   readonly byMethod: ReadonlyMap<string, OperationDescriptor>;
 }
 

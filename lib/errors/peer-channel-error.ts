@@ -19,7 +19,12 @@ export class PeerChannelError extends Error {
   }
 
   /** The form in which a fault crosses the wire: code and message, no stack. */
-  toWire(): { code: ErrorCode; message: string } {
+  toWire(): {
+    /** The error's code. */
+    code: ErrorCode;
+    /** The error's message. */
+    message: string;
+  } {
     return { code: this.code, message: this.message };
   }
 }

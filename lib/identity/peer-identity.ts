@@ -21,7 +21,9 @@ export class PeerIdentity {
   readonly publicKeySpki: Uint8Array;
 
   constructor(
+    /** The private key (Ed25519 or ECDSA P-256); never leaves this process unless you save or export it. */
     readonly privateKey: KeyObject,
+    /** The public key; its SPKI hashes to `peerId`. */
     readonly publicKey: KeyObject,
   ) {
     if (privateKey.type !== 'private' || publicKey.type !== 'public') {

@@ -33,8 +33,11 @@ export type MeshStatus = 'online' | 'offline';
 
 /** How long one link took from dial (or accept) through admission and handshake to a neighbour. */
 export interface HandshakeTiming {
+  /** The neighbour's peer id. */
   readonly peerId: string;
+  /** `outbound` when this node dialled, `inbound` when it accepted. */
   readonly direction: 'inbound' | 'outbound';
+  /** Duration in milliseconds. */
   readonly ms: number;
 }
 

@@ -27,14 +27,23 @@ export interface ManagedMesh {
 
 /** Counters of the manager's work, for tests and simulations. */
 export interface MaintenanceStats {
+  /** Maintenance rounds run. */
   rounds: number;
+  /** Peers dialled (referrals, passive view, resolver answers, exploration). */
   dials: number;
+  /** Dials that ended without a link, busy refusals included. */
   dialFailures: number;
+  /** Times the resolver was asked for candidates. */
   resolves: number;
+  /** Links closed above the ideal count as the least useful (`PC_ERR_NOT_USEFUL`). */
   pruned: number;
+  /** Neighbours disconnected as too slow (`PC_ERR_TOO_SLOW`). */
   cutSlow: number;
+  /** Neighbours disconnected as silent (`PC_ERR_UNREACHABLE`). */
   cutIdle: number;
+  /** Passive-view shuffles sent. */
   shuffles: number;
+  /** Exploration dials to a random known peer (partition healing). */
   explored: number;
 }
 

@@ -75,8 +75,11 @@ export class Neighbor {
 
 /** What `neighbors$` reports for each neighbour. */
 export interface NeighborInfo {
+  /** The neighbour's peer id (authenticated by the link in `transport` and `both` modes). */
   readonly peerId: string;
+  /** Addresses the neighbour announced in its hello (empty for a dial-out-only peer). */
   readonly addresses: readonly string[];
+  /** `outbound` when this node dialled the link, `inbound` when the neighbour did. */
   readonly direction: 'inbound' | 'outbound';
   /** Share of messages from this neighbour that were new, in [0, 1]. */
   readonly usefulness: number;

@@ -10,8 +10,11 @@ export type PropagationAction = 'none' | 'local' | 'remote' | 'localAndRemote';
 export interface PropagationMessage {
   /** Hex message id. */
   readonly id: string;
+  /** The contract's wire name. */
   readonly contract: string;
+  /** The operation's wire name. */
   readonly operation: string;
+  /** The call's arguments, already checked against the operation's parameter types for inbound messages. Do not change them. */
   readonly args: readonly unknown[];
   /** Peer id of the original sender. */
   readonly from: string;
@@ -36,13 +39,19 @@ export type PropagationFilter = (message: PropagationMessage, origin: MessageOri
 export interface PropagationDecision {
   /** Hex message id. */
   readonly id: string;
+  /** The contract's wire name; `undefined` for a reply (which names none). */
   readonly contract: string | undefined;
+  /** The operation's wire name; `undefined` for a reply. */
   readonly operation: string | undefined;
+  /** Peer id of the original sender. */
   readonly from: string | undefined;
   /** Neighbour it arrived from; `undefined` for a local send. */
   readonly via: string | undefined;
+  /** How it travelled: a flood, a directed call, or a reply to a call. */
   readonly kind: 'flood' | 'direct' | 'reply';
+  /** Hops it had travelled when it reached this node (0 for a local send). */
   readonly hops: number;
+  /** True when it was delivered here (to `calls$`, a hosted service or a waiting call). */
   readonly delivered: boolean;
   /** Neighbours it was passed on to. */
   readonly relayedTo: number;

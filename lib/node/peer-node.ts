@@ -68,6 +68,7 @@ export class PeerNode {
   private constructor(
     /** The mesh name (`lobby` for `net.p2p://lobby`). */
     readonly meshName: string,
+    /** This node's key pair; `identity.peerId` is its peer id. */
     readonly identity: PeerIdentity,
     private readonly transport: Transport,
     private readonly mesh: Mesh,
@@ -406,7 +407,13 @@ export class PeerNode {
     return this.closing;
   }
 
-  /** For `await using node = await PeerNode.open(...)`. */
+  /**
+   * Closes the node, for `await using node = await PeerNode.open(...)`.
+   *
+   * @remarks
+   * Node 20 cannot parse `await using`: compile it down (TypeScript `target` below `esnext`) or
+   * call {@link PeerNode.close} in a `finally` block.
+   */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -4,9 +4,11 @@ import { MAX_REPORT_PEERS } from './observe-options.js';
 
 /** One link as a node describes it. */
 export interface LinkDescription {
+  /** The neighbour at the other end. */
   readonly peerId: string;
   /** Share of new messages over both directions of the link, in [0, 1]. */
   readonly utility: number;
+  /** `outbound` when the describing node dialled the link. */
   readonly direction: 'inbound' | 'outbound';
   /** Frames queued on the link and not yet handed to the network. */
   readonly queued: number;
@@ -14,12 +16,19 @@ export interface LinkDescription {
 
 /** What a node says about itself in answer to a mesh-view query. */
 export interface NodeDescription {
+  /** The node that answered (the sender the mesh authenticated, not a field it chose). */
   readonly peerId: string;
+  /** Its status when it answered. */
   readonly status: 'online' | 'offline';
+  /** Its links (at most 64). */
   readonly neighbors: readonly LinkDescription[];
+  /** Messages it sent (its `stats().sent`). */
   readonly sent: number;
+  /** Messages delivered to it. */
   readonly delivered: number;
+  /** Messages it passed on. */
   readonly relayed: number;
+  /** Duplicate copies it received. */
   readonly duplicates: number;
   /** Drops by code (at most 64 codes). */
   readonly dropped: Readonly<Record<string, number>>;
@@ -29,9 +38,17 @@ export interface NodeDescription {
 
 /** The mesh as gathered: every node that answered, and the links between them. */
 export interface MeshView {
+  /** Every node that answered in time, this one included. */
   readonly nodes: readonly NodeDescription[];
   /** Each link once (`a < b`), with the utility its two ends report (mean when both do). */
-  readonly links: readonly { readonly a: string; readonly b: string; readonly utility: number }[];
+  readonly links: readonly {
+    /** The lower peer id of the two ends. */
+    readonly a: string;
+    /** The higher peer id. */
+    readonly b: string;
+    /** Share of new messages over the link, in [0, 1]. */
+    readonly utility: number;
+  }[];
   /** When the gather finished (ms since the epoch). */
   readonly at: number;
 }

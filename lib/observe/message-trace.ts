@@ -2,6 +2,7 @@ import type { TraceReport } from './trace-report.js';
 
 /** A node that got a traced message, and how. */
 export interface TraceReceiver {
+  /** The node that reported. */
   readonly peerId: string;
   /** Neighbour the first copy came from (`undefined` for the sender). */
   readonly via: string | undefined;
@@ -9,15 +10,19 @@ export interface TraceReceiver {
   readonly path: readonly string[];
   /** False when a node on the way did not report, so the path is cut short at its start. */
   readonly pathComplete: boolean;
+  /** Hops its first copy had travelled (0 for the sender). */
   readonly hops: number;
   /** Milliseconds from the send to this node's first copy (its clock against the sender's). */
   readonly ms: number;
+  /** True when it delivered the message locally. */
   readonly delivered: boolean;
   /** Why it was not delivered or not passed on: `filter`, `hop-limit`, or a `PC_ERR_*` routing code. */
   readonly reason: string | undefined;
   /** The code local delivery refused it with (e.g. `PC_ERR_UNKNOWN_CONTRACT`), if it did. */
   readonly refused: string | undefined;
+  /** Neighbours it passed the message on to. */
   readonly forwardedTo: readonly string[];
+  /** Neighbours that sent it further copies (duplicates, neither delivered nor forwarded). */
   readonly duplicatesFrom: readonly string[];
 }
 
@@ -35,9 +40,11 @@ export type MissReason = 'no-report' | 'filter' | 'hop-limit' | 'link-down' | 'n
 
 /** A known mesh member that did not get a traced message. */
 export interface TraceMiss {
+  /** The member that sent no report. */
   readonly peerId: string;
   /** The last node that could have passed it on, if any. */
   readonly lastNode: string | undefined;
+  /** Why it missed the message (see {@link MissReason}). */
   readonly reason: MissReason;
 }
 
@@ -45,9 +52,13 @@ export interface TraceMiss {
 export interface MessageTrace {
   /** Hex message id. */
   readonly id: string;
+  /** Peer id of the sender (this node). */
   readonly origin: string;
+  /** The contract's wire name. */
   readonly contract: string;
+  /** The operation's wire name. */
   readonly operation: string;
+  /** A flood (with or without a hop limit) or a directed call. */
   readonly kind: 'flood' | 'direct';
   /** When it was sent (the sender's clock, ms since the epoch). */
   readonly sentAt: number;

@@ -23,6 +23,7 @@ export interface PrometheusOptions {
 
 /** The Prometheus view of one or more nodes; {@link PeerChannelMetrics.close} unregisters it. */
 export interface PeerChannelMetrics {
+  /** The prom-client registry the metrics are registered in (`options.registry`, or a new one). */
   readonly registry: Registry;
   /** The `Content-Type` to serve {@link PeerChannelMetrics.metrics} with. */
   readonly contentType: string;

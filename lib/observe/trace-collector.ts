@@ -12,11 +12,17 @@ const log = debugLog('trace');
 
 /** One line of `node.traces()`. */
 export interface TraceSummary {
+  /** Hex message id, for `node.trace(id)`. */
   readonly id: string;
+  /** The contract's wire name. */
   readonly contract: string;
+  /** The operation's wire name. */
   readonly operation: string;
+  /** When it was sent (ms since the epoch). */
   readonly sentAt: number;
+  /** Reports received so far. */
   readonly reports: number;
+  /** True once the trace stopped collecting reports. */
   readonly complete: boolean;
 }
 

@@ -64,8 +64,11 @@ export interface PeopleNearMeOptions {
 
 /** A peer near me, as its last announcement described it. */
 export interface NearbyPeer {
+  /** The peer id it claims (unauthenticated until you dial it with that id pinned). */
   readonly peerId: string;
+  /** The display name it announces (at most 64 characters; anyone can claim any name). */
   readonly displayName: string;
+  /** Addresses it can be dialled at (at most 8). */
   readonly addresses: readonly string[];
   /** Meshes the peer offers now. */
   readonly meshes: readonly string[];
@@ -75,15 +78,19 @@ export interface NearbyPeer {
 
 /** A change in the set of peers near me. */
 export interface NearbyEvent {
+  /** `appeared` the first time, `updated` when its announcement changed, `left` on a goodbye or when its presence expired. */
   readonly type: 'appeared' | 'updated' | 'left';
+  /** The peer as last announced. */
   readonly peer: NearbyPeer;
 }
 
 /** What this node announces about one of its peers. */
 export interface PresenceAnnouncement {
+  /** The peer id to announce (normally `node.peerId`). */
   readonly peerId: string;
   /** @defaultValue '' */
   readonly displayName?: string;
+  /** Addresses to announce (normally `node.addresses`; at most 8). */
   readonly addresses: readonly string[];
   /** Meshes offered for as long as the presence is published. */
   readonly meshes?: readonly string[];
@@ -91,6 +98,7 @@ export interface PresenceAnnouncement {
 
 /** Counters of a {@link PeopleNearMe}. */
 export interface PeopleNearMeStats {
+  /** Multicast DNS packets received. */
   packets: number;
   /** Presence answers that broke the format or a bound. */
   malformed: number;
@@ -145,6 +153,7 @@ export class PeopleNearMe {
   private readonly events = new Subject<NearbyEvent>();
   /** Hot: each peer appearing, changing or leaving. Completes on close. */
   readonly nearby$: Observable<NearbyEvent> = this.events.asObservable();
+  /** Counters of what was received, dropped and refused; live, not a copy. */
   readonly stats: PeopleNearMeStats = { packets: 0, malformed: 0, dropped: 0, overflow: 0 };
   private readonly mdns: makeMdns.MulticastDNS;
   private readonly known = new Map<string, Known>();

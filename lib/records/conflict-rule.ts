@@ -1,10 +1,14 @@
 /** The fields of a record version that decide a conflict (a {@link RecordAbstract} has them all). */
 export interface ConflictFields {
+  /** 1 on creation, +1 per update or delete; the higher wins. */
   readonly version: number;
+  /** Creation time (ms since the epoch); `modified ≠ created` marks an updated copy. */
   readonly created: number;
+  /** Last modification time (ms since the epoch). */
   readonly modified: number;
   /** Peer id (lowercase hex) of the last modifier. */
   readonly lastModifier: string;
+  /** The last modifier's signature: the final tie-breaker (longer, then higher bytes). */
   readonly signature: Uint8Array;
 }
 

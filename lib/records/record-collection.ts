@@ -8,6 +8,7 @@ import { type RecordTypeDescriptor, decodeRecordValue, encodeRecordValue } from 
 export interface PeerRecord<T> {
   /** 32 lowercase hex digits (the 16-byte id). */
   readonly id: string;
+  /** The record type name, from `@PeerRecordType(name)`. */
   readonly type: string;
   /** 1 on creation, +1 per update. */
   readonly version: number;
@@ -17,7 +18,9 @@ export interface PeerRecord<T> {
   readonly lastModifier: string;
   /** Milliseconds since the epoch. */
   readonly created: number;
+  /** Last modification (ms since the epoch); equal to `created` until the first update. */
   readonly modified: number;
+  /** When it expires everywhere (ms since the epoch); only ever grows. */
   readonly expires: number;
   /** The record's attributes and data, as one value of the declared class's shape (deeply frozen: copy it to change it). */
   readonly value: T;
@@ -25,6 +28,7 @@ export interface PeerRecord<T> {
 
 /** One change of a record collection. */
 export interface RecordChange<T> {
+  /** What happened: `added`, `updated`, `deleted` (a tombstone arrived or was written) or `expired`. */
   readonly kind: StoreChangeKind;
   /** The record as it now is (for `deleted` and `expired`: as it was last seen live). */
   readonly record: PeerRecord<T>;
@@ -65,6 +69,7 @@ export class RecordCollection<T> {
   /** Views are immutable per version: decode each version's value once. */
   private readonly views = new WeakMap<SignedRecord, PeerRecord<T>>();
 
+  /** Made by `node.records(Type)`, one per type. @internal */
   constructor(
     private readonly store: RecordStore,
     private readonly descriptor: RecordTypeDescriptor,

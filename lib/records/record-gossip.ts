@@ -17,8 +17,11 @@ export const RecordFrameKind = {
 
 /** The part of the mesh live record changes need. */
 export interface GossipMesh {
+  /** The current neighbours by peer id. */
   readonly neighbors: ReadonlyMap<string, Neighbor>;
+  /** Routes extension frames of `kind` (16..127) from neighbours to `handler`. */
   registerExtension(kind: number, handler: (from: Neighbor, payload: unknown) => void): void;
+  /** Sends an extension frame to one neighbour; false when its link could not take it. */
   sendExtension(to: Neighbor, kind: number, payload: unknown): boolean;
   /** Counts, reports, and closes the link with the error's code. */
   violation(from: Neighbor, error: PeerChannelError): void;

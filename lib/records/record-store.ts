@@ -17,6 +17,7 @@ export type StoreChangeKind = 'added' | 'updated' | 'deleted' | 'expired';
 
 /** One change applied to a store. */
 export interface StoreChange {
+  /** What happened to the record: `added`, `updated`, `deleted` or `expired`. */
   readonly kind: StoreChangeKind;
   /** The version now held (for `expired`, the one removed). */
   readonly record: SignedRecord;
@@ -33,6 +34,7 @@ export type RecordValidator = (record: SignedRecord) => void;
 export interface RecordStoreOptions {
   /** Signs this node's own records. */
   readonly identity: PeerIdentity;
+  /** Where verified versions are persisted (`LevelRecordStorage`, `MemoryRecordStorage` or your own). */
   readonly storage: RecordStorage;
   /** The reconciliation index the store keeps current. */
   readonly index: SyncIndex;
@@ -54,8 +56,11 @@ export interface RecordStoreOptions {
 
 /** A change this node makes to one of its records. */
 export interface RecordWrite {
+  /** Searchable attributes (name → string, number or boolean). */
   readonly attributes?: RecordAttributes;
+  /** How `data` is to be read. @defaultValue `RecordDataKind.Bytes` */
   readonly dataKind?: RecordDataKind;
+  /** The record's data. @defaultValue empty */
   readonly data?: Uint8Array;
   /** Lifetime from now; on update the expiry only grows (a shorter one throws). */
   readonly ttlMs?: number;
@@ -77,8 +82,10 @@ const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byt
  * quotas, and the record type's validator.
  */
 export class RecordStore implements RecordSyncSource {
+  /** The bounds in force (the defaults merged with `options.limits`). */
   readonly limits: RecordLimits;
   readonly index: SyncIndex;
+  /** Counters of stored, stale, duplicate, expired and refused versions; live, not a copy. */
   readonly stats: RecordStoreStats = emptyRecordStoreStats();
   private readonly records = new Map<string, SignedRecord>();
   private readonly byHash = new Map<string, SignedRecord>();
@@ -449,8 +456,11 @@ export class RecordStore implements RecordSyncSource {
 
 /** What {@link RecordStore.receiveNow} did. */
 export interface ReceiveResult {
+  /** `stored` (it won and is held now), `stale` (an equal or newer copy is held) or `rejected`. */
   readonly outcome: ReceiveOutcome;
+  /** The decoded version, when it decoded. */
   readonly record?: SignedRecord;
+  /** Why it was rejected (a `PC_ERR_RECORD_*` code). */
   readonly error?: PeerChannelError;
   /** When stale: the strictly newer copy held here, to answer the sender with. */
   readonly newer?: SignedRecord;

@@ -6,10 +6,17 @@ import type { RecordSyncSource } from './sync/sync-source.js';
 
 /** What a reconciliation engine gets from the node. */
 export interface RecordSyncContext {
+  /** The node's record store, as reconciliation reads and feeds it. */
   readonly source: RecordSyncSource;
+  /** This node's peer id. */
   readonly localPeerId: string;
   /** The mesh: neighbours, extension frames (kinds 40–43 are reconciliation's), link violations. */
-  readonly mesh: GossipMesh & { readonly neighbors$: Observable<readonly NeighborInfo[]>; neighbor(peerId: string): Neighbor | undefined };
+  readonly mesh: GossipMesh & {
+    /** Hot, replays: the neighbour set after each change. */
+    readonly neighbors$: Observable<readonly NeighborInfo[]>;
+    /** The neighbour with this peer id, if linked. */
+    neighbor(peerId: string): Neighbor | undefined;
+  };
 }
 
 /** A running reconciliation engine: syncs on every new link and periodically with one neighbour. */

@@ -28,7 +28,9 @@ export const RECORD_ID_BYTES = 16;
 export interface RecordFields {
   /** Short record type name, e.g. `whiteboard.shape`. */
   readonly type: string;
+  /** The 16-byte record id, bound to the creator: derived from its key and `nonce`. */
   readonly id: Uint8Array;
+  /** The creator's random 16-byte nonce that, with its key, gives the id. */
   readonly nonce: Uint8Array;
   /** 1 on creation, +1 per update or delete. */
   readonly version: number;
@@ -38,11 +40,15 @@ export interface RecordFields {
   readonly signerKey: Uint8Array | null;
   /** Integer milliseconds since the epoch. */
   readonly created: number;
+  /** Integer milliseconds since the epoch of the last change. */
   readonly modified: number;
+  /** Integer milliseconds since the epoch after which nobody keeps or accepts it. */
   readonly expires: number;
   /** True for a tombstone. */
   readonly deleted: boolean;
+  /** Searchable attributes, sorted by name in the signed encoding. */
   readonly attributes: RecordAttributes;
+  /** How `data` is to be read. */
   readonly dataKind: RecordDataKind;
   /** The data bytes (raw, or one msgpack value). */
   readonly data: Uint8Array;
@@ -54,6 +60,7 @@ export interface SignedRecord extends RecordFields {
   readonly creator: string;
   /** Peer id of the last modifier (the signer). */
   readonly lastModifier: string;
+  /** The last modifier's signature over the signed body. */
   readonly signature: Uint8Array;
   /** The signed encoding: what travels, is stored, and is hashed. */
   readonly encoded: Uint8Array;

@@ -3,12 +3,15 @@ import type { Transport } from '../transport/transport.js';
 
 /** A peer as a resolver knows it: its id and where it listens. */
 export interface ResolvedPeer {
+  /** The peer's id (or an `unpinned:` placeholder from a static entry given as a bare address). */
   readonly peerId: string;
+  /** Addresses it registered (at most 16), to dial in turn. */
   readonly addresses: readonly string[];
 }
 
 /** A live registration; refresh it before `ttlMs` runs out or it expires. */
 export interface Registration {
+  /** Opaque registration id, for `refresh` and `unregister`. */
   readonly id: string;
   /** Lifetime granted by the resolver from the last register or refresh. */
   readonly ttlMs: number;
@@ -21,6 +24,7 @@ export interface ResolveOptions {
    * @defaultValue 10
    */
   readonly max?: number;
+  /** Aborts the resolve (`PC_ERR_ABORTED`). */
   readonly signal?: AbortSignal;
 }
 
@@ -50,6 +54,7 @@ export interface PeerResolver {
 
 /** What a resolver factory is given by the node that owns it. */
 export interface ResolverComponents {
+  /** The node's identity (resolvers that sign records or authenticate links use it). */
   readonly identity: PeerIdentity;
   /** Makes a transport of the node's kind for resolvers that talk to other nodes themselves. */
   readonly createTransport: () => Transport;

@@ -7,9 +7,11 @@ export interface AdmissionContext {
   readonly role: 'dialer' | 'acceptor';
   /** The mesh name (e.g. `lobby` for `net.p2p://lobby`). */
   readonly mesh: string;
+  /** This node's peer id. */
   readonly localPeerId: string;
   /** The other side's peer id as authenticated by the transport, if it authenticates one. */
   readonly remotePeerId: string | undefined;
+  /** Aborted when the node closes or the handshake is given up; reject with `PC_ERR_ABORTED` then. */
   readonly signal: AbortSignal;
   /**
    * This node's identity, for admissions that prove key possession (certificate admission signs
@@ -30,6 +32,8 @@ export interface AdmissionContext {
  * (`PC_ERR_AUTH_FAILED`, `PC_ERR_UNTRUSTED_PEER`, ...), so both sides report it.
  */
 export interface Admission {
+  /** Short name for logs and errors, e.g. `password` or `certificate`. */
   readonly name: string;
+  /** Runs the admission on a fresh link; resolves when the peer is admitted, rejects (after closing the link) with a coded `PeerChannelError` when it is not. */
   admit(link: Link, context: AdmissionContext): Promise<void>;
 }

@@ -36,7 +36,9 @@ export interface MembershipInfo {
   readonly memberPublicKeySpki: Uint8Array;
   /** Peer id of the owner who issued it. */
   readonly ownerPeerId: string;
+  /** Start of the validity period. */
   readonly notBefore: Date;
+  /** End of the validity period; the certificate is refused after it. */
   readonly notAfter: Date;
   /** The mesh the certificate is restricted to, if any. */
   readonly mesh: string | undefined;

@@ -22,6 +22,7 @@ const MODES: readonly SecurityMode[] = ['none', 'transport', 'message', 'both'];
 
 /** A resolved security configuration, the one object a `PeerNode` takes. */
 export interface MeshSecurity {
+  /** The security mode every peer of the mesh must use. */
   readonly mode: SecurityMode;
   /** Run on both sides of every new link before the mesh hello; `undefined` admits everyone the mode allows. */
   readonly admission: Admission | undefined;
@@ -102,7 +103,10 @@ export function assertLinkSecurity(security: MeshSecurity, link: Link): void {
 }
 
 /** The hello/welcome `ext` field announcing this node's security mode. */
-export function securityHelloExt(security: MeshSecurity): { readonly security: SecurityMode } {
+export function securityHelloExt(security: MeshSecurity): {
+  /** This node's security mode. */
+  readonly security: SecurityMode;
+} {
   return { security: security.mode };
 }
 

@@ -6,6 +6,7 @@ import type { PeerIdentity } from '../identity/peer-identity.js';
 export interface LinkCloseInfo {
   /** A {@link ErrorCode}, or `'PC_OK'` for an orderly close. */
   readonly code: ErrorCode | 'PC_OK';
+  /** Human-readable reason (for logs; branch on `code`). */
   readonly reason: string;
   /** True when the other side (or the network) ended the link. */
   readonly remote: boolean;
@@ -25,6 +26,7 @@ export type FrameReceiver = (frame: Uint8Array) => void;
 export interface Link {
   /** Unique within this process. */
   readonly id: string;
+  /** `outbound` when this side dialled, `inbound` when it accepted. */
   readonly direction: 'inbound' | 'outbound';
   /** Where the other side is, as the transport sees it (informational). */
   readonly remoteAddress: string;
@@ -35,6 +37,7 @@ export interface Link {
   readonly remotePeerId: string | undefined;
   /** Frames queued on this side and not yet handed to the network. */
   readonly pendingSends: number;
+  /** False once the link started closing; `send` then throws. */
   readonly isOpen: boolean;
   /**
    * Queues one frame.
@@ -59,6 +62,7 @@ export interface Link {
 export interface DialOptions {
   /** Fail with `PC_ERR_PEER_ID_MISMATCH` unless the remote authenticates as this peer id. */
   readonly expectedPeerId?: string;
+  /** Aborts the dial (`PC_ERR_ABORTED`). */
   readonly signal?: AbortSignal;
 }
 
@@ -89,6 +93,7 @@ export interface Transport {
 
 /** What a transport factory is given by the node that owns it. */
 export interface TransportComponents {
+  /** The node's identity: its certificate on TLS links, the id a memory link vouches for. */
   readonly identity: PeerIdentity;
 }
 

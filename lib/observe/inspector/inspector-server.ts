@@ -38,7 +38,9 @@ export interface InspectorOptions {
 export interface Inspector {
   /** The page's URL, with the access token in its fragment (never sent in a request line). */
   readonly url: string;
+  /** The port it listens on, on 127.0.0.1. */
   readonly port: number;
+  /** Stops the server and closes every page's socket; idempotent. */
   close(): Promise<void>;
 }
 
@@ -71,8 +73,8 @@ function vendorFiles(): Map<string, string> {
  * Guarded like the browser gateway: a random token travels only in the URL fragment and in the
  * WebSocket subprotocol; every request must name this server in `Host` (no DNS rebinding) and
  * the WebSocket's `Origin` must be the page's own. The page gets data only over that socket; its
- * messages are bounded in size ({@link MAX_PAGE_MESSAGE_BYTES}) and rate
- * ({@link PAGE_MESSAGES_PER_SECOND}), and a bad one closes the socket.
+ * messages are bounded in size (`MAX_PAGE_MESSAGE_BYTES`, 1 KiB) and rate
+ * (`PAGE_MESSAGES_PER_SECOND`, 10 a second), and a bad one closes the socket.
  */
 export async function startInspector(node: PeerNode, options: InspectorOptions = {}): Promise<Inspector> {
   const guard = new PageGuard(PROTOCOL);

@@ -48,7 +48,12 @@ export class LevelRecordStorage implements RecordStorage {
     }
   }
 
-  async *entries(): AsyncIterable<{ readonly id: Uint8Array; readonly encoded: Uint8Array }> {
+  async *entries(): AsyncIterable<{
+    /** The record id. */
+    readonly id: Uint8Array;
+    /** Its signed encoding. */
+    readonly encoded: Uint8Array;
+  }> {
     const it = this.db.iterator({ gte: Uint8Array.of(RECORD_PREFIX), lt: Uint8Array.of(RECORD_PREFIX + 1) });
     try {
       for await (const [k, v] of it) yield { id: new Uint8Array(k.subarray(1)), encoded: new Uint8Array(v) };

@@ -17,7 +17,12 @@ export class MemoryRecordStorage implements RecordStorage {
     this.isOpen = true;
   }
 
-  async *entries(): AsyncIterable<{ readonly id: Uint8Array; readonly encoded: Uint8Array }> {
+  async *entries(): AsyncIterable<{
+    /** The record id. */
+    readonly id: Uint8Array;
+    /** Its signed encoding. */
+    readonly encoded: Uint8Array;
+  }> {
     this.assertOpen();
     const keys = [...this.map.keys()].sort();
     for (const k of keys) {

@@ -25,7 +25,9 @@ interface LinkSessions {
 
 /** What the engine has counted since it started. */
 export interface RecordSyncStats {
+  /** Sessions opened, in either role. */
   sessions: number;
+  /** Sessions that completed. */
   complete: number;
   /** Sessions that did not complete, by error code. */
   failed: Record<string, number>;
@@ -52,9 +54,13 @@ function bad(message: string): PeerChannelError {
  * Writes are never held back while a node synchronises.
  */
 export class RecordSync implements RecordSyncEngine, SessionHost {
+  /** The session bounds and timings in force. */
   readonly tuning: SyncTuning;
+  /** The index of `(modified, version hash)` items that sessions reconcile. */
   readonly tree: SyncTree;
+  /** The record store it reconciles. */
   readonly source: RecordSyncSource;
+  /** Session counters; live, not a copy. */
   readonly stats: RecordSyncStats = { sessions: 0, complete: 0, failed: {}, stale: 0 };
   private readonly links = new Map<string, LinkSessions>();
   private readonly synced = new BehaviorSubject(false);

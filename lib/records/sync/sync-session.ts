@@ -9,9 +9,13 @@ export type SyncOutcome = 'complete' | 'timeout' | 'violation' | 'closed' | 'fai
 
 /** What one finished session did, on {@link RecordSync.sessions$}. */
 export interface SyncReport {
+  /** The neighbour the session ran with. */
   readonly peerId: string;
+  /** `initiator` when this node opened the session. */
   readonly role: 'initiator' | 'responder';
+  /** The session id (chosen by the initiator). */
   readonly session: number;
+  /** How it ended. */
   readonly outcome: SyncOutcome;
   /** The error code when the outcome is not `complete`. */
   readonly code?: string;
@@ -21,14 +25,17 @@ export interface SyncReport {
   readonly roundTrips: number;
   /** Encoded bytes this side sent in the session. */
   readonly bytesSent: number;
-  /** Versions the initiator holds that the responder lacked, and the reverse (initiator only). */
+  /** Versions the initiator holds that the responder lacked (initiator only). */
   readonly have: number;
+  /** Versions the responder holds that the initiator lacked (initiator only). */
   readonly need: number;
   /** Records this side sent and received. */
   readonly sent: number;
+  /** Records this side received. */
   readonly received: number;
   /** Of those received, how many the store kept (the rest were stale or rejected). */
   readonly stored: number;
+  /** Duration of the session in milliseconds. */
   readonly ms: number;
 }
 

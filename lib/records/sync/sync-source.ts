@@ -43,12 +43,17 @@ export interface RecordAbstract {
   readonly hash: Uint8Array;
   /** The record's 16-byte id. */
   readonly recordId: Uint8Array;
+  /** The record version (1 on creation, +1 per change). */
   readonly version: number;
+  /** Creation time, ms since the epoch. */
   readonly created: number;
+  /** Last modification time, ms since the epoch. */
   readonly modified: number;
+  /** Expiry time, ms since the epoch. */
   readonly expires: number;
   /** Peer id of the last modifier. */
   readonly lastModifier: string;
+  /** True for a tombstone. */
   readonly deleted: boolean;
   /** The creator's signature bytes (the last tie-breakers of the conflict rule). */
   readonly signature: Uint8Array;

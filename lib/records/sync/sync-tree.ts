@@ -164,7 +164,8 @@ export class SyncTree implements SyncIndex {
 
   /**
    * The shortest bound that separates the item at `index` from the one before it: every item
-   * below `index` is below it, the item at `index` is not. {@link END_BOUND} at `size`.
+   * below `index` is below it, the item at `index` is not. `END_BOUND` at `size`.
+   * @internal
    */
   boundAt(index: number): Bound {
     if (index >= this.count) return END_BOUND;

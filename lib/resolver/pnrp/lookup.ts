@@ -7,11 +7,17 @@ import type { RoutingCache } from './routing-cache.js';
 
 /** What a lookup needs from the node that runs it. */
 export interface LookupHost {
+  /** The cloud the lookup runs in. */
   readonly cloud: string;
+  /** The running node's own contact. */
   readonly contact: PnrpContact;
+  /** Its routing cache: where candidates start, and what contacts seen and failures update. */
   readonly cache: RoutingCache;
+  /** How requests reach other nodes. */
   readonly rpc: PnrpRpc;
+  /** Bounds records are verified against. */
   readonly limits: PnrpLimits;
+  /** The clock, ms since the epoch (virtual in a simulation). */
   now(): number;
   /** The node's own answer to a find, as if it had been asked (it is a candidate like any other). */
   localFind(target: string, nameId: string | null, maxRecords: number): PnrpFoundResponse;
@@ -46,6 +52,7 @@ export interface LookupResult {
   readonly firstRecordStep: number | undefined;
   /** Requests sent, and how many of them failed. */
   readonly queries: number;
+  /** Requests that failed (timeouts, dead nodes, refusals). */
   readonly failures: number;
   /** Records handed to us that failed verification, by error code. */
   readonly rejected: Readonly<Record<string, number>>;

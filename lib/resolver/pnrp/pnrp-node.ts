@@ -13,9 +13,11 @@ import { RoutingCache, type RoutingCacheOptions } from './routing-cache.js';
 export interface PnrpNodeOptions {
   /** Name space; nodes answer only requests and records of their own cloud. */
   readonly cloud: string;
+  /** The node's identity: its peer id fixes its place on the ring, its key signs what it publishes. */
   readonly identity: PeerIdentity;
   /** Addresses this node's PNRP transport listens on (what others dial). */
   readonly addresses: readonly string[];
+  /** How the node reaches others (`PnrpTransportBinding` or `PnrpSimNetwork`). */
   readonly rpc: PnrpRpc;
   /**
    * Clock, milliseconds since the epoch (a simulation passes a virtual one).
@@ -27,7 +29,9 @@ export interface PnrpNodeOptions {
    * @defaultValue Math.random
    */
   readonly random?: () => number;
+  /** Bounds on records, replies and stores. @defaultValue {@link defaultPnrpLimits} */
   readonly limits?: Partial<PnrpLimits>;
+  /** Shape of the multi-level cache. @defaultValue 20 entries a level, 5 neighbours each side */
   readonly cache?: RoutingCacheOptions;
   /**
    * Nodes closest to a record's id that store it; a lookup converges on this many nodes.
@@ -53,7 +57,9 @@ export interface PnrpNodeOptions {
 
 /** Counters a node keeps (monotonic since creation). */
 export interface PnrpNodeStats {
+  /** Requests answered for other nodes. */
   requestsServed: number;
+  /** Records accepted into this node's store (its own included). */
   recordsStored: number;
   /** Records refused by this node, by error code (bad signature, not owned, expired…). */
   readonly recordsRejected: Record<string, number>;
@@ -61,10 +67,13 @@ export interface PnrpNodeStats {
 
 /** What a publication reached. */
 export interface PublishResult {
+  /** The record's 256-bit PNRP id, hex. */
   readonly pnrpId: string;
   /** Nodes that accepted the record (this node included when it is among the closest). */
   readonly stored: number;
+  /** Nodes asked to store it (more than `replicas` when some refused for quota). */
   readonly attempted: number;
+  /** The lookup that found the closest nodes. */
   readonly lookup: LookupResult;
 }
 
@@ -78,13 +87,21 @@ export interface PublishResult {
  * (`PnrpSimNetwork`) or one node over a real {@link Transport} (`PnrpTransportBinding`).
  */
 export class PnrpNode implements PnrpRequestHandler, LookupHost {
+  /** The cloud this node serves. */
   readonly cloud: string;
+  /** This node's own contact (peer id, addresses, ring position). */
   readonly contact: PnrpContact;
+  /** Its multi-level routing cache. */
   readonly cache: RoutingCache;
+  /** The records it stores for the cloud. */
   readonly store: RecordStore;
+  /** The bounds in force. */
   readonly limits: PnrpLimits;
+  /** How it reaches other nodes. */
   readonly rpc: PnrpRpc;
+  /** Nodes closest to a record's id that it publishes the record at. */
   readonly replicas: number;
+  /** Counters of requests served and records stored or refused; live, not a copy. */
   readonly stats: PnrpNodeStats = { requestsServed: 0, recordsStored: 0, recordsRejected: {} };
   private readonly clock: () => number;
   private readonly random: () => number;
@@ -110,10 +127,12 @@ export class PnrpNode implements PnrpRequestHandler, LookupHost {
     this.store = new RecordStore(this.limits);
   }
 
+  /** The node's identity. */
   get identity(): PeerIdentity {
     return this.options.identity;
   }
 
+  /** The node's clock, ms since the epoch. */
   now(): number {
     return this.clock();
   }

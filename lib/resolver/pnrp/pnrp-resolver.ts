@@ -32,6 +32,7 @@ export interface PnrpResolverOptions {
    * @defaultValue 60_000
    */
   readonly maintenanceIntervalMs?: number;
+  /** Bounds on records, replies and stores. @defaultValue {@link defaultPnrpLimits} */
   readonly limits?: Partial<PnrpLimits>;
   /** Protocol tuning (replicas, parallelism, cache shape). */
   readonly node?: Pick<PnrpNodeOptions, 'replicas' | 'parallelism' | 'maxSteps' | 'cache' | 'staleAfterMs'>;
@@ -47,6 +48,7 @@ export interface PnrpPublishOptions {
   readonly payload?: Uint8Array;
   /** @defaultValue the resolver's `ttlMs` */
   readonly ttlMs?: number;
+  /** Aborts the publication (`PC_ERR_ABORTED`). */
   readonly signal?: AbortSignal;
 }
 
@@ -87,6 +89,7 @@ export function pnrpResolver(options: PnrpResolverOptions = {}): ResolverFactory
 /** The {@link PeerResolver} made by {@link pnrpResolver}. */
 export class PnrpResolver implements PeerResolver {
   readonly name = 'pnrp';
+  /** The cloud this resolver's node joined. */
   readonly cloud: string;
   private readonly limits: PnrpLimits;
   private readonly ttlMs: number;

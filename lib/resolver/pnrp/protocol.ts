@@ -9,14 +9,17 @@ import type { PnrpRecord } from './record.js';
  * simulation passes the same contact objects around by reference).
  */
 export interface PnrpContact {
+  /** The node's peer id. */
   readonly peerId: string;
   /** Addresses its PNRP transport listens on. */
   readonly addresses: readonly string[];
+  /** Its place on the ring (leading bits of its node id), used for closeness. */
   readonly position: number;
 }
 
 /** "Are you there?" — answered with the responder's own contact. */
 export interface PnrpPingRequest {
+  /** Request type tag. */
   readonly op: 'ping';
 }
 
@@ -25,6 +28,7 @@ export interface PnrpPingRequest {
  * `nameId` is set, the live records it stores under that name.
  */
 export interface PnrpFindRequest {
+  /** Request type tag. */
   readonly op: 'find';
   /** 256-bit id (hex) to route toward. */
   readonly target: string;
@@ -36,7 +40,9 @@ export interface PnrpFindRequest {
 
 /** "Keep this record" — sent to the nodes closest to the record's PNRP id. */
 export interface PnrpStoreRequest {
+  /** Request type tag. */
   readonly op: 'store';
+  /** The signed record to store; the receiver verifies it. */
   readonly record: PnrpRecord;
 }
 
@@ -45,17 +51,23 @@ export type PnrpRequest = PnrpPingRequest | PnrpFindRequest | PnrpStoreRequest;
 
 /** Answer to a ping: the responder's own contact. */
 export interface PnrpPongResponse {
+  /** Reply type tag. */
   readonly op: 'pong';
+  /** The responder's own contact. */
   readonly contact: PnrpContact;
 }
 /** Answer to a find: the responder's closest contacts to the target, and matching live records. */
 export interface PnrpFoundResponse {
+  /** Reply type tag. */
   readonly op: 'found';
+  /** The responder's contacts closest to the target (at most 20). */
   readonly contacts: readonly PnrpContact[];
+  /** Live records it stores under the requested name id (empty for routing-only finds). */
   readonly records: readonly PnrpRecord[];
 }
 /** Answer to a store the responder accepted (a refusal is a failure with its code). */
 export interface PnrpStoredResponse {
+  /** Reply type tag. */
   readonly op: 'stored';
 }
 
@@ -80,6 +92,7 @@ export type PnrpResponseFor<R extends PnrpRequest> = R extends PnrpPingRequest
  * remote node answered with.
  */
 export interface PnrpRpc {
+  /** Sends `request` to the node `to` and resolves with its reply of the matching type. */
   request<R extends PnrpRequest>(to: PnrpContact, request: R, signal?: AbortSignal): Promise<PnrpResponseFor<R>>;
   /** Pings whatever listens at `address` (a seed, whose peer id is not known yet). */
   probe(address: string, signal?: AbortSignal): Promise<PnrpContact>;

@@ -6,7 +6,9 @@ import type { PnrpLimits } from './pnrp-limits.js';
 
 /** Where a published name can be reached: the endpoint's peer id and its addresses. */
 export interface PnrpEndpoint {
+  /** Peer id of the published peer (for a mesh name: the node to dial). */
   readonly peerId: string;
+  /** Addresses to dial it at (at most 16, 512 characters each). */
   readonly addresses: readonly string[];
 }
 
@@ -26,6 +28,7 @@ export interface PnrpRecord {
   readonly name: string;
   /** 128-bit service location of this instance, 32 lowercase hex digits. */
   readonly serviceLocation: string;
+  /** Who the instance is and where to reach it. */
   readonly endpoint: PnrpEndpoint;
   /** Publisher's sequence number (milliseconds since the epoch at signing); newer wins. */
   readonly version: number;
@@ -35,18 +38,23 @@ export interface PnrpRecord {
   readonly payload: Uint8Array;
   /** The publisher's public key, DER SPKI; its hash is the publisher's peer id. */
   readonly publicKey: Uint8Array;
+  /** True for a signed tombstone (unregister): stored, never returned. */
   readonly withdrawn: boolean;
+  /** The publisher's signature over every other field (`signedBytes`). */
   readonly signature: Uint8Array;
 }
 
 /** The fields a publisher chooses; the rest (key, signature) come from its identity. */
 export type PnrpRecordFields = Omit<PnrpRecord, 'payload' | 'publicKey' | 'withdrawn' | 'signature'> & {
+  /** Application payload. @defaultValue empty */
   readonly payload?: Uint8Array;
+  /** A tombstone. @defaultValue false */
   readonly withdrawn?: boolean;
 };
 
 /** A record that passed {@link verifyRecord}, with the ids derived from it. */
 export interface VerifiedRecord {
+  /** The record as received. */
   readonly record: PnrpRecord;
   /** 128-bit name id, hex. */
   readonly nameId: string;
@@ -146,6 +154,7 @@ export interface VerifyContext {
   readonly cloud: string;
   /** The verifier's clock, milliseconds since the epoch. */
   readonly now: number;
+  /** Bounds to check the record against. */
   readonly limits: PnrpLimits;
 }
 

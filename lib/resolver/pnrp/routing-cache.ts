@@ -56,8 +56,11 @@ export class RoutingCache {
   private readonly replacements: PnrpContact[][];
   private successors: Entry[] = [];
   private predecessors: Entry[] = [];
+  /** Most contacts kept in one level. */
   readonly entriesPerLevel: number;
+  /** Number of levels. */
   readonly levels: number;
+  /** Nearest contacts always kept on each side of the node. */
   readonly neighboursPerSide: number;
   private readonly replacementsPerLevel: number;
   private readonly maxFailures: number;
@@ -65,6 +68,7 @@ export class RoutingCache {
   evictions = 0;
 
   constructor(
+    /** The node whose cache this is. */
     readonly self: PnrpContact,
     options: RoutingCacheOptions = {},
   ) {
@@ -82,6 +86,7 @@ export class RoutingCache {
     return this.entries.size;
   }
 
+  /** True when the contact is in a level or the neighbourhood. */
   has(peerId: string): boolean {
     return this.entries.has(peerId);
   }

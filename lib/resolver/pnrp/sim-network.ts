@@ -48,6 +48,7 @@ export interface PnrpSimOptions {
  * ```
  */
 export class PnrpSimNetwork {
+  /** The cloud every simulated node joins. */
   readonly cloud: string;
   private readonly nodesById = new Map<string, PnrpNode>();
   private readonly order: PnrpNode[] = [];
@@ -59,6 +60,7 @@ export class PnrpSimNetwork {
   private time: number;
   /** Requests sent since creation, and how many were lost or hit a dead node. */
   requests = 0;
+  /** Of those, requests lost or sent to a dead node. */
   failedRequests = 0;
 
   constructor(private readonly options: PnrpSimOptions = {}) {
@@ -140,6 +142,7 @@ export class PnrpSimNetwork {
     this.dead.delete(peerId);
   }
 
+  /** True when the node exists and has not been killed. */
   isAlive(peerId: string): boolean {
     return this.nodesById.has(peerId) && !this.dead.has(peerId);
   }

@@ -10,9 +10,11 @@ import * as wire from './wire.js';
 
 /** Options of a {@link PnrpTransportBinding}. */
 export interface PnrpBindingOptions {
+  /** The cloud sent with every request; inbound requests of another cloud are refused. */
   readonly cloud: string;
   /** This node's peer id, sent with every request. */
   readonly peerId: string;
+  /** Bounds on what inbound frames may carry. */
   readonly limits: PnrpLimits;
   /**
    * How long a request waits for its reply (dialling included).
@@ -40,6 +42,7 @@ export interface PnrpBindingOptions {
    * @defaultValue 4
    */
   readonly maxDialAddresses?: number;
+  /** Size and complexity bounds of inbound frames. @defaultValue {@link defaultFrameLimits} */
   readonly frameLimits?: FrameLimits;
   /**
    * Requests per second one link may send on average; past it (and its burst) the link is closed
@@ -108,9 +111,11 @@ export class PnrpTransportBinding implements PnrpRpc {
   private readonly frameLimits: FrameLimits;
   private readonly rate: number;
   private readonly burst: number;
+  /** Counters of closed links and late replies; live, not a copy. */
   readonly stats: PnrpBindingStats = { linksClosed: {}, lateReplies: 0 };
 
   constructor(
+    /** The transport PNRP links run on (the node's own kind, a listener of its own). */
     readonly transport: Transport,
     private readonly options: PnrpBindingOptions,
   ) {
@@ -151,6 +156,7 @@ export class PnrpTransportBinding implements PnrpRpc {
     return { peerId, addresses: [...addresses], position };
   }
 
+  /** Sends one request over a link to `to` (dialled, or reused) and awaits the matching reply. */
   async request<R extends PnrpRequest>(to: PnrpContact, request: R, signal?: AbortSignal): Promise<PnrpResponseFor<R>> {
     const state = await this.linkTo(to, signal);
     return this.send(state, request, signal) as Promise<PnrpResponseFor<R>>;

@@ -60,6 +60,7 @@ export interface ResolverServerOptions extends RegistrationTableOptions {
 
 /** Counters of a {@link ResolverServer}. */
 export interface ResolverServerStats {
+  /** Requests received (register, refresh, unregister, resolve). */
   requests: number;
   /** Links closed for a malformed, oversize or unexpected frame. */
   badFrames: number;
@@ -115,6 +116,7 @@ interface LinkState {
 export class ResolverServer {
   /** The server's identity; clients may pin {@link ResolverServer.peerId}. */
   readonly identity: PeerIdentity;
+  /** Counters of requests and closed or refused links; live, not a copy. */
   readonly stats: ResolverServerStats = { requests: 0, badFrames: 0, refusedLinks: 0, idleClosed: 0, rateClosed: 0 };
   private readonly transport: Transport;
   private readonly table: RegistrationTable;

@@ -59,7 +59,17 @@ export interface FaultStats {
 type Resolved = Required<Omit<FaultOptions, 'dialDelayMs'>> & { readonly dialDelayMs: number | undefined };
 
 /** The decision for one frame. */
-export type FrameFate = { readonly drop: true } | { readonly drop: false; readonly waitMs: number };
+export type FrameFate =
+  | {
+      /** The frame is lost. */
+      readonly drop: true;
+    }
+  | {
+      /** The frame is sent. */
+      readonly drop: false;
+      /** After waiting this many milliseconds. */
+      readonly waitMs: number;
+    };
 
 /**
  * A live, seeded set of faults shared by the transports {@link faultyTransport} wraps: change it
@@ -76,6 +86,7 @@ export type FrameFate = { readonly drop: true } | { readonly drop: false; readon
  * ```
  */
 export class FaultPlan {
+  /** Counts of frames decided, dropped, stalled and delayed; live, not a copy. */
   readonly stats: FaultStats = { frames: 0, dropped: 0, stalled: 0, delayed: 0 };
   private current: Resolved;
   private readonly random: () => number;
