@@ -23,10 +23,13 @@ export interface PeerCall<A extends readonly unknown[] = readonly unknown[]> {
   readonly local: boolean;
 }
 
-/** One reply gathered from the mesh. */
+/**
+ * One reply gathered from the mesh: from which peer, how far away, and its value or fault.
+ * `request` is the hex id of the request it answers (the `id` of the `PeerCall` the hosts saw).
+ */
 export type Reply<T> =
-  | { readonly ok: true; readonly from: string; readonly hops: number; readonly value: T }
-  | { readonly ok: false; readonly from: string; readonly hops: number; readonly error: PeerChannelError };
+  | { readonly ok: true; readonly from: string; readonly hops: number; readonly request: string; readonly value: T }
+  | { readonly ok: false; readonly from: string; readonly hops: number; readonly request: string; readonly error: PeerChannelError };
 
 /** How long and for how many replies a gather waits. */
 export interface GatherOptions {
@@ -40,4 +43,26 @@ export interface GatherOptions {
    * @defaultValue unlimited (up to `maxRepliesPerGather`)
    */
   readonly count?: number;
+  /**
+   * Whether this node answers its own request when it hosts the contract. A gather floods the
+   * request, and a flood reaches its sender too (its local echo), so by default the caller's own
+   * answer is among the replies (`from` = this node, `hops` 0). `false` leaves it out: the echo
+   * still reaches `calls$`, but this node's implementation is not asked.
+   * @defaultValue true
+   */
+  readonly includeSelf?: boolean;
+}
+
+/**
+ * A call sent through a `withId()` proxy: the message id at once, and the call's outcome.
+ *
+ * @remarks
+ * `id` is the hex message id, the same that hosts see as `PeerCall.id`, that `decisions$`
+ * reports and that errors about this message carry as `messageId`. `result` settles as the plain
+ * call would: for a one-way operation when the message is sent, for a reply operation with the
+ * reply. A rejection of `result` that nobody awaits is not reported as unhandled.
+ */
+export interface SentCall<T> {
+  readonly id: string;
+  readonly result: Promise<T>;
 }

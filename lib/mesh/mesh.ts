@@ -21,7 +21,7 @@ import type { ReferralCache } from './referral-cache.js';
 import { RouteDiscovery } from './route-discovery.js';
 import { RouteTable } from './route-table.js';
 import { Router } from './router.js';
-import { SeenCache } from './seen-cache.js';
+import { SeenCache, idHex } from './seen-cache.js';
 import { TreeBroadcast } from './tree-broadcast.js';
 import type { TraceHook } from './trace-hook.js';
 import { debugLog } from '../internal/debug-log.js';
@@ -79,6 +79,8 @@ export class Mesh implements MeshCore {
   private isClosed = false;
   /** Set by the channel layer; returns the code a message was refused with, if it was. */
   onDeliver: (message: DeliveredMessage) => string | undefined = () => undefined;
+  /** Set by the channel layer: this node's own message `id` was dropped before it left (fails the call waiting on it). */
+  onUndeliverable: (id: Uint8Array, error: PeerChannelError) => void = () => undefined;
   /** Set while message tracing is on (by the observe layer). */
   tracer: TraceHook | undefined;
 
@@ -110,6 +112,7 @@ export class Mesh implements MeshCore {
         sign: (bytes) => this.sign(bytes),
         verify: (peer, bytes, sig) => this.verify(peer, bytes, sig),
         nextHop: (t) => this.nextHop(t),
+        undeliverable: (id, code, message) => this.undeliverable(id, code, message),
         forgetRoute: (peer, via) => {
           if (this.routes.get(peer) === via.peerId) this.routes.delete(peer);
         },
@@ -449,10 +452,20 @@ export class Mesh implements MeshCore {
     from.link.close(error.code, error.message);
   }
 
-  drop(code: string, message: string): void {
+  drop(code: string, message: string, _from?: Neighbor, messageId?: string): void {
     this.count(code);
     if (log.enabled) log('%s dropped: %s %s', this.localPeerId.slice(0, 8), code, message);
-    this.report(new PeerChannelError(code as ErrorCode, message));
+    this.report(new PeerChannelError(code as ErrorCode, message, { messageId }));
+  }
+
+  /** This node's own message was dropped before it left: counted, reported with its id, and its call failed. */
+  private undeliverable(id: Uint8Array, code: ErrorCode, message: string): void {
+    const messageId = idHex(id);
+    const error = new PeerChannelError(code, `message ${messageId} dropped: ${message}`, { messageId });
+    this.count(code);
+    if (log.enabled) log('%s dropped own %s: %s %s', this.localPeerId.slice(0, 8), messageId, code, message);
+    this.report(error);
+    this.onUndeliverable(id, error);
   }
 
   report(error: PeerChannelError): void {

@@ -3,7 +3,7 @@ import { type Observable, defer, filter } from 'rxjs';
 import { type DependencyContainer, container as rootContainer } from 'tsyringe';
 import { Channel } from '../channel/channel.js';
 import type { PeerCall } from '../channel/peer-call.js';
-import { type PeerProxy, createProxy } from '../channel/proxy.js';
+import { type OperationKeys, type PeerProxy, createProxy } from '../channel/proxy.js';
 import { defaultFrameLimits } from '../codec/index.js';
 import { type ContractClass, describeContract } from '../contracts/index.js';
 import { ErrorCode, PeerChannelError, toPeerChannelError } from '../errors/index.js';
@@ -37,8 +37,11 @@ export const PEER_NODE: Token<PeerNode> = token<PeerNode>('node');
 /** A class whose instances implement a contract. */
 export type ServiceClass<T> = new (...args: any[]) => T;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-/** The parameter tuple of operation `K` of contract `C`. */
-export type OperationArgs<C, K extends keyof C> = C[K] extends (...args: infer A) => any ? A : readonly unknown[];
+/**
+ * The parameter tuple of operation `K` of contract `C`; for a union of operations (as `calls$(C)`
+ * without an operation uses), the union of their tuples.
+ */
+export type OperationArgs<C, K extends keyof C> = K extends keyof C ? (C[K] extends (...args: infer A) => any ? A : never) : never;
 
 /**
  * A peer in a named mesh: the façade that composes transport, resolver, mesh and channel.
@@ -319,7 +322,7 @@ export class PeerNode {
    * @remarks Hot: subscribing binds the contract (so its calls are accepted) and emits calls
    * that arrive from then on, including this node's own flood echoes (`call.local`).
    */
-  calls$<C, K extends keyof C & string>(contract: ContractClass<C>, operation?: K): Observable<PeerCall<OperationArgs<C, K>>> {
+  calls$<C, K extends OperationKeys<C> & string = OperationKeys<C> & string>(contract: ContractClass<C>, operation?: K): Observable<PeerCall<OperationArgs<C, K>>> {
     const descriptor = describeContract(contract);
     if (operation !== undefined && !descriptor.byMethod.has(operation)) {
       throw new PeerChannelError(ErrorCode.UNKNOWN_OPERATION, `contract '${descriptor.name}' has no operation '${operation}'`);
