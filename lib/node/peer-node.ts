@@ -17,12 +17,13 @@ import type { RecordsOptions } from '../records/records-options.js';
 import { type HandshakeTiming, Mesh, type MeshStatus } from '../mesh/mesh.js';
 import type { MeshStats } from '../mesh/mesh-stats.js';
 import type { NeighborInfo } from '../mesh/neighbor.js';
-import { defaultNeighborLimits } from '../mesh/options.js';
+import { defaultNeighborLimits, resolveTuning } from '../mesh/options.js';
 import type { PropagationDecision } from '../mesh/propagation.js';
 import type { PeerResolver } from '../resolver/resolver.js';
 import type { Transport } from '../transport/transport.js';
 import { RegistrationKeeper } from '../resolver/registration-keeper.js';
 import { checkSecurityHelloExt, meshSecurity, securityHelloExt } from '../security/security-mode.js';
+import { checkNodeOptions } from './check-options.js';
 import { nodeDefaults } from './defaults.js';
 import { parseMeshAddress } from './mesh-address.js';
 import type { PeerNodeOptions } from './options.js';
@@ -88,11 +89,15 @@ export class PeerNode {
    * (watch `status$`). A node whose transport has no addresses (dial-out only, e.g.
    * `webSocketTransport({ listen: false })` behind NAT) registers nothing and joins through the
    * links it dials.
-   * @throws PeerChannelError `PC_ERR_INVALID_MESH_ADDRESS` for a bad address (synchronously
-   * rejected); network failures reject.
+   * @throws PeerChannelError `PC_ERR_INVALID_MESH_ADDRESS` for a bad address and
+   * `PC_ERR_INVALID_ARGUMENT` for an option out of range (a negative `replyTimeoutMs`, a
+   * fractional count, `NaN`…), both before anything listens; network failures reject.
    */
   static async open(address: string, options: PeerNodeOptions = {}): Promise<PeerNode> {
     const meshName = parseMeshAddress(address);
+    checkNodeOptions(options);
+    // Checked here too (the mesh checks it again), so bad tuning fails before anything listens.
+    resolveTuning(options.mesh, (m) => new PeerChannelError(ErrorCode.INVALID_ARGUMENT, `PeerNode.open: ${m}`));
     const recordsOptions: RecordsOptions | undefined = options.records === true ? {} : options.records === false ? undefined : options.records;
     const keepsIdentity = recordsOptions !== undefined && (recordsOptions.storage ?? 'disk') !== 'memory';
     const identity =
