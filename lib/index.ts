@@ -3,6 +3,8 @@ import 'reflect-metadata';
 export { ErrorCode, isErrorCode, PeerChannelError, toPeerChannelError } from './errors/index.js';
 export { PeerContract, PeerOperation, PeerHopCount, contractStub, describeContract, type PeerOperationOptions, type ContractClass, type ContractDescriptor, type OperationDescriptor, type ArgumentCheck } from './contracts/index.js';
 export { PeerNode, PEER_NODE, type ServiceClass, type OperationArgs } from './node/peer-node.js';
+export type { WhenOnlineOptions } from './node/when-online.js';
+export type { MeshRefusal } from './mesh/refusal-tracker.js';
 export type { PeerNodeOptions } from './node/options.js';
 export { parseMeshAddress } from './node/mesh-address.js';
 export { token, type Token } from './node/token.js';

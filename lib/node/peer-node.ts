@@ -17,6 +17,7 @@ import type { RecordsOptions } from '../records/records-options.js';
 import { type HandshakeTiming, Mesh, type MeshStatus } from '../mesh/mesh.js';
 import type { MeshStats } from '../mesh/mesh-stats.js';
 import type { NeighborInfo } from '../mesh/neighbor.js';
+import type { MeshRefusal } from '../mesh/refusal-tracker.js';
 import { defaultNeighborLimits, resolveTuning } from '../mesh/options.js';
 import type { PropagationDecision } from '../mesh/propagation.js';
 import type { PeerResolver } from '../resolver/resolver.js';
@@ -24,6 +25,7 @@ import type { Transport } from '../transport/transport.js';
 import { RegistrationKeeper } from '../resolver/registration-keeper.js';
 import { checkSecurityHelloExt, meshSecurity, securityHelloExt } from '../security/security-mode.js';
 import { checkNodeOptions } from './check-options.js';
+import { type WhenOnlineOptions, whenOnline } from './when-online.js';
 import { nodeDefaults } from './defaults.js';
 import { parseMeshAddress } from './mesh-address.js';
 import type { PeerNodeOptions } from './options.js';
@@ -262,6 +264,51 @@ export class PeerNode {
   /** The current status. */
   get status(): MeshStatus {
     return this.mesh.currentStatus;
+  }
+
+  /**
+   * Hot: each time the mesh refuses this node — it is offline and every member it reached
+   * refused its admission (a wrong password: `PC_ERR_AUTH_FAILED`; an untrusted certificate:
+   * `PC_ERR_UNTRUSTED_PEER`). Emits again only after the node was online in between.
+   *
+   * @remarks
+   * Both sides of a failed admission see the same code, so "the mesh" means the members that were
+   * there first: a peer that dialled this node and failed its check is a newcomer with another
+   * password, and its refusal does not count. Refused dials are retried with backoff and a
+   * bounded number of times (`mesh.refusedRetryDelayMs`, `refusedRetryMaxDelayMs`,
+   * `refusedRetryAttempts`: 1 s doubling to 30 s, 5 attempts per peer), so the node does not
+   * re-dial forever. Each refused dial is also reported on `errors$`.
+   */
+  get refused$(): Observable<MeshRefusal> {
+    return this.mesh.refused$;
+  }
+
+  /** The refusal that keeps this node out of the mesh right now, if any (`undefined` once online). */
+  get refusal(): MeshRefusal | undefined {
+    return this.mesh.refusal;
+  }
+
+  /**
+   * Resolves when the node is online (at once if it is); rejects with the refusal's code when
+   * the mesh refuses it (see {@link PeerNode.refused$}), with `PC_ERR_TIMEOUT` after `timeoutMs`,
+   * `PC_ERR_ABORTED` when `signal` aborts, and `PC_ERR_CLOSED` when the node closes first.
+   *
+   * @remarks
+   * The first node of a mesh stays offline until a second one joins: without a timeout it waits
+   * that long. A refusal already in force when it is called rejects at once.
+   * @throws PeerChannelError `PC_ERR_INVALID_ARGUMENT` for a `timeoutMs` that is not a positive number.
+   * @example
+   * ```ts
+   * const node = await PeerNode.open('net.p2p://lobby', { password });
+   * try {
+   *   await node.whenOnline({ timeoutMs: 30_000 });
+   * } catch (error) {
+   *   if (toPeerChannelError(error).code === ErrorCode.AUTH_FAILED) console.error('wrong password');
+   * }
+   * ```
+   */
+  whenOnline(options: WhenOnlineOptions = {}): Promise<void> {
+    return whenOnline(this.mesh, this.closing !== undefined, options);
   }
 
   /** Hot; replays the current neighbour set, then each change. */
