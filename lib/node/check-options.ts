@@ -3,7 +3,7 @@ import { ErrorCode, PeerChannelError } from '../errors/index.js';
 import { type ObserveOptions, defaultObserveOptions } from '../observe/index.js';
 import type { PeerNodeOptions } from './options.js';
 
-type Rule = 'positive' | 'positiveInteger' | 'count';
+type Rule = 'positive' | 'positiveInteger' | 'count' | 'nonNegative';
 
 const NODE_RULES: Readonly<Record<string, Rule>> = {
   replyTimeoutMs: 'positive',
@@ -49,7 +49,8 @@ export function checkNodeOptions(options: PeerNodeOptions): void {
     if (hops !== undefined && hops > defaultFrameLimits.maxHops) fail(`limits.maxHops must be at most ${defaultFrameLimits.maxHops}, got ${hops}`);
   }
   if (options.observe !== undefined) {
-    const rules = Object.fromEntries(OBSERVE_NUMBERS.map((k) => [k, 'count' as Rule]));
+    // Times and rates may be fractional (a rate of 0.001/s is one report in 1,000 s); bounds on counts are whole.
+    const rules = Object.fromEntries(OBSERVE_NUMBERS.map((k) => [k, (/Ms$|PerSecond$|Burst$/.test(k) ? 'nonNegative' : 'count') as Rule]));
     checkBag('observe.', options.observe as Record<string, unknown>, rules);
     for (const k of ['answerTraces', 'answerMeshView'] as const) {
       const v = options.observe[k];
@@ -67,6 +68,7 @@ function checkBag(prefix: string, bag: Record<string, unknown>, rules: Readonly<
     if (rule === 'positive' && !(n > 0)) fail(`${prefix}${key} must be greater than 0, got ${n}`);
     if (rule === 'positiveInteger' && !(Number.isInteger(n) && n > 0)) fail(`${prefix}${key} must be a whole number greater than 0, got ${n}`);
     if (rule === 'count' && !(Number.isInteger(n) && n >= 0)) fail(`${prefix}${key} must be a whole number >= 0, got ${n}`);
+    if (rule === 'nonNegative' && !(n >= 0)) fail(`${prefix}${key} must be >= 0, got ${n}`);
   }
 }
 
