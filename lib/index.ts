@@ -12,13 +12,15 @@ import 'reflect-metadata';
 export { ErrorCode, isErrorCode, PeerChannelError, toPeerChannelError } from './errors/index.js';
 export { PeerContract, PeerOperation, PeerHopCount, contractStub, describeContract, type PeerOperationOptions, type ContractClass, type ContractDescriptor, type OperationDescriptor, type ArgumentCheck } from './contracts/index.js';
 export { PeerNode, PEER_NODE, type ServiceClass, type OperationArgs } from './node/peer-node.js';
+export type { WhenOnlineOptions } from './node/when-online.js';
+export type { MeshRefusal } from './mesh/refusal-tracker.js';
 export type { PeerNodeOptions } from './node/options.js';
 export { parseMeshAddress } from './node/mesh-address.js';
 export { token, type Token } from './node/token.js';
 export { injectable, inject } from './node/injection.js';
 export { currentCall } from './channel/call-context.js';
-export type { PeerCall, Reply, GatherOptions } from './channel/peer-call.js';
-export type { PeerProxy, GatherProxy, TracedProxy, CallStyles, OperationKeys } from './channel/proxy.js';
+export type { PeerCall, Reply, GatherOptions, SentCall } from './channel/peer-call.js';
+export type { PeerProxy, GatherProxy, TracedProxy, IdProxy, CallStyles, OperationKeys, ReplyOperationKeys } from './channel/proxy.js';
 export { withinHops, fromPeer, ofOperation, notFromSelf } from './channel/operators.js';
 export type { MeshStatus, HandshakeTiming } from './mesh/mesh.js';
 export type { MeshStats } from './mesh/mesh-stats.js';
@@ -32,7 +34,7 @@ export { RegistrationKeeper, type RegistrationKeeperOptions } from './resolver/r
 export { defaultFrameLimits, type FrameLimits } from './codec/index.js';
 
 export {
-  PeerIdentity, peerIdFromSpki, certificateFor, peerIdFromCertificate, saveIdentity, loadIdentity, loadOrCreateIdentity,
+  PeerIdentity, isPeerId, peerIdFromSpki, certificateFor, peerIdFromCertificate, saveIdentity, loadIdentity, loadOrCreateIdentity,
   IDENTITY_KEY_FILE, IDENTITY_CERT_FILE, CERTIFICATE_VALIDITY_DAYS, type PeerCertificate, type LoadIdentityOptions, type SaveIdentityOptions,
 } from './identity/index.js';
 export { webSocketTransport, WebSocketTransport, type WebSocketTransportOptions, type WsListenerStats } from './transport/ws/index.js';

@@ -12,4 +12,8 @@ export interface CallStyle {
   readonly gather?: GatherOptions;
   /** Mark the message for tracing; the call resolves with its hex id. */
   readonly trace?: boolean;
+  /** This node does not answer its own flooded request (see `withoutSelf()`). */
+  readonly excludeSelf?: boolean;
+  /** Each call returns `{ id, result }` at once instead of a Promise (see `withId()`). */
+  readonly withId?: boolean;
 }

@@ -7,7 +7,8 @@ import type { DeliveredMessage } from '../mesh/delivered-message.js';
 import type { Mesh } from '../mesh/mesh.js';
 import type { CallStyle } from './call-style.js';
 import { Dispatcher } from './dispatcher.js';
-import type { Reply } from './peer-call.js';
+import type { Reply, SentCall } from './peer-call.js';
+import { idHex } from '../mesh/seen-cache.js';
 import { ReplyTracker } from './reply-tracker.js';
 
 /** Channel settings a node passes down. @internal */
@@ -45,8 +46,10 @@ export class Channel {
       localPeerId: mesh.localPeerId,
       drop: (code, message) => mesh.drop(code, message),
       reply: (call, ok, value) => this.reply(call, ok, value),
+      answersOwn: (call) => !this.tracker.excludesSelf(call.id),
     });
     mesh.onDeliver = (message) => this.onDeliver(message);
+    mesh.onUndeliverable = (id, error) => this.tracker.fail(id, error);
   }
 
   /** A fresh random 16-byte message id (drawn from a pooled CSPRNG buffer). */
@@ -62,8 +65,14 @@ export class Channel {
 
   private onDeliver(message: DeliveredMessage): ErrorCode | undefined {
     if (message.body.type === 'reply') {
-      if (!this.tracker.accept(message.body, message.hops)) {
-        this.mesh.drop(ErrorCode.FRAME_UNEXPECTED, 'reply to no waiting call');
+      const verdict = this.tracker.accept(message.body, message.hops);
+      if (verdict === 'late') {
+        // Every host answers a flooded request; all but the first (or those after a gather ended) are normal.
+        this.mesh.stats.lateReplies += 1;
+        return undefined;
+      }
+      if (verdict === 'unexpected') {
+        this.mesh.drop(ErrorCode.FRAME_UNEXPECTED, `reply from ${message.body.origin.slice(0, 12)} to no call this node made`);
         return ErrorCode.FRAME_UNEXPECTED;
       }
       return undefined;
@@ -87,9 +96,9 @@ export class Channel {
 
   /**
    * Sends one call. Misuse (bad arguments or hops) throws synchronously; network failures
-   * reject the Promise or error the Observable.
+   * reject the Promise or error the Observable. With `style.withId` it returns `{ id, result }`.
    */
-  invoke(contract: ContractDescriptor, op: OperationDescriptor, rawArgs: readonly unknown[], style: CallStyle): Promise<unknown> | Observable<Reply<unknown>> {
+  invoke(contract: ContractDescriptor, op: OperationDescriptor, rawArgs: readonly unknown[], style: CallStyle): Promise<unknown> | Observable<Reply<unknown>> | SentCall<unknown> {
     const args = trimTrailingUndefined(rawArgs);
     const mismatch = checkArguments(op, args);
     if (mismatch !== undefined) throw new PeerChannelError(ErrorCode.BAD_ARGUMENTS, `${contract.name}: ${mismatch}`);
@@ -100,6 +109,8 @@ export class Channel {
       throw new PeerChannelError(ErrorCode.NOT_A_REPLY_OPERATION, `'${contract.name}.${op.name}' is one-way: there are no replies to gather`);
     }
     if (style.trace === true) return this.invokeTraced(contract, op, args, style, hops);
+    // Only a flood reaches its sender: a directed call to another peer never asks this node.
+    const excludeSelf = style.target === undefined && (style.excludeSelf === true || style.gather?.includeSelf === false);
     const make = (): CallBody => ({
       type: 'call', id: this.newId(), origin: this.mesh.localPeerId, target: style.target ?? null,
       contract: contract.name, operation: op.name, args, wantsReply,
@@ -110,24 +121,29 @@ export class Channel {
       const gatherTimeout = gather.timeoutMs ?? timeoutMs;
       return new Observable<Reply<unknown>>((subscriber) => {
         const body = make();
-        const cancel = this.tracker.gather(body.id, subscriber, count, gatherTimeout);
+        const cancel = this.tracker.gather(body.id, subscriber, count, gatherTimeout, excludeSelf);
         try {
           this.send(body, hops);
         } catch (error) {
-          this.tracker.fail(body.id, toPeerChannelError(error));
+          this.tracker.fail(body.id, withMessageId(toPeerChannelError(error), body.id));
         }
         return cancel;
       });
     }
     const body = make();
+    let result: Promise<unknown>;
     if (!wantsReply) {
       const failure = this.trySend(body, hops);
-      return failure === undefined ? Promise.resolve(undefined) : Promise.reject(failure);
+      result = failure === undefined ? Promise.resolve(undefined) : Promise.reject(failure);
+    } else {
+      result = this.tracker.single(body.id, style.target, timeoutMs, excludeSelf);
+      const failure = this.trySend(body, hops, () => this.tracker.cancel(body.id));
+      if (failure !== undefined) this.tracker.fail(body.id, failure);
     }
-    const answer = this.tracker.single(body.id, style.target, timeoutMs);
-    const failure = this.trySend(body, hops, () => this.tracker.cancel(body.id));
-    if (failure !== undefined) this.tracker.fail(body.id, failure);
-    return answer;
+    if (style.withId !== true) return result;
+    // The caller holds the result separately: a rejection it never awaits must not be unhandled.
+    result.catch(() => undefined);
+    return Object.freeze({ id: idHex(body.id), result });
   }
 
   private invokeTraced(contract: ContractDescriptor, op: OperationDescriptor, args: readonly unknown[], style: CallStyle, hops: number | undefined): Promise<string> {
@@ -158,7 +174,7 @@ export class Channel {
         undo?.();
         throw e;
       }
-      return e;
+      return withMessageId(e, body.id);
     }
   }
 
@@ -180,6 +196,12 @@ export class Channel {
     this.tracker.closeAll();
     this.dispatcher.close();
   }
+}
+
+/** The error, carrying the hex id of the message it is about (a copy if it had none). */
+function withMessageId(error: PeerChannelError, id: Uint8Array): PeerChannelError {
+  if (error.messageId !== undefined) return error;
+  return new PeerChannelError(error.code, error.message, { cause: error.cause, messageId: idHex(id) });
 }
 
 function trimTrailingUndefined(args: readonly unknown[]): readonly unknown[] {

@@ -12,6 +12,8 @@ export interface DispatcherHost {
   readonly localPeerId: string;
   drop(code: ErrorCode, message: string): void;
   reply(call: CallBody, ok: boolean, value: unknown): void;
+  /** False when this node's own flooded request asked it not to answer itself (`includeSelf: false`). */
+  answersOwn(call: CallBody): boolean;
 }
 
 interface Bound {
@@ -106,6 +108,7 @@ export class Dispatcher {
     if (this.calls.observed) this.calls.next(call);
     const impl = b.implementation;
     if (impl === undefined) return undefined;
+    if (call.local && body.wantsReply && !this.env.answersOwn(body)) return undefined;
     const method = (impl as Record<string, (...args: unknown[]) => unknown>)[op.method] as (...args: unknown[]) => unknown;
     let result: unknown;
     try {

@@ -26,7 +26,10 @@ export interface PeerCall<A extends readonly unknown[] = readonly unknown[]> {
   readonly local: boolean;
 }
 
-/** One reply gathered from the mesh. */
+/**
+ * One reply gathered from the mesh: from which peer, how far away, and its value or fault.
+ * `request` is the hex id of the request it answers (the `id` of the `PeerCall` the hosts saw).
+ */
 export type Reply<T> =
   | {
       /** A value: the operation returned. */
@@ -35,6 +38,8 @@ export type Reply<T> =
       readonly from: string;
       /** Hops the request travelled to reach it (0 for this node's own answer). */
       readonly hops: number;
+      /** Hex id of the request this reply answers. */
+      readonly request: string;
       /** What the operation returned. */
       readonly value: T;
     }
@@ -45,6 +50,8 @@ export type Reply<T> =
       readonly from: string;
       /** Hops the request travelled to reach it (0 for this node's own answer). */
       readonly hops: number;
+      /** Hex id of the request this reply answers. */
+      readonly request: string;
       /** The fault, with the remote code and message (never a stack). */
       readonly error: PeerChannelError;
     };
@@ -61,4 +68,26 @@ export interface GatherOptions {
    * @defaultValue unlimited (up to `maxRepliesPerGather`)
    */
   readonly count?: number;
+  /**
+   * Whether this node answers its own request when it hosts the contract. A gather floods the
+   * request, and a flood reaches its sender too (its local echo), so by default the caller's own
+   * answer is among the replies (`from` = this node, `hops` 0). `false` leaves it out: the echo
+   * still reaches `calls$`, but this node's implementation is not asked.
+   * @defaultValue true
+   */
+  readonly includeSelf?: boolean;
+}
+
+/**
+ * A call sent through a `withId()` proxy: the message id at once, and the call's outcome.
+ *
+ * @remarks
+ * `id` is the hex message id, the same that hosts see as `PeerCall.id`, that `decisions$`
+ * reports and that errors about this message carry as `messageId`. `result` settles as the plain
+ * call would: for a one-way operation when the message is sent, for a reply operation with the
+ * reply. A rejection of `result` that nobody awaits is not reported as unhandled.
+ */
+export interface SentCall<T> {
+  readonly id: string;
+  readonly result: Promise<T>;
 }

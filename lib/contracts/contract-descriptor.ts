@@ -36,7 +36,7 @@ export interface ContractDescriptor {
 }
 
 /** Method names a proxy uses for call styles; operations cannot take them. */
-export const RESERVED_NAMES: ReadonlySet<string> = new Set(['to', 'withHops', 'withTimeout', 'gather', 'all', 'traced', 'then', 'constructor']);
+export const RESERVED_NAMES: ReadonlySet<string> = new Set(['to', 'withHops', 'withTimeout', 'gather', 'all', 'traced', 'withoutSelf', 'withId', 'then', 'constructor']);
 
 const MAX_HOPS = 255;
 const MAX_NAME = 256;

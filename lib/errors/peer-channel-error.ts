@@ -11,11 +11,18 @@ import { ErrorCode, isErrorCode } from './codes.js';
 export class PeerChannelError extends Error {
   /** Stable machine-readable code, one of {@link ErrorCode}. */
   readonly code: ErrorCode;
+  /**
+   * Hex id of the message the error is about, when there is one: a call that failed (timed out,
+   * found no route) or a message dropped on the way. Matches `PeerCall.id`, `decisions$` ids and
+   * the id `node.trace()` takes.
+   */
+  readonly messageId?: string;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; messageId?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PeerChannelError';
     this.code = code;
+    if (options?.messageId !== undefined) this.messageId = options.messageId;
   }
 
   /** The form in which a fault crosses the wire: code and message, no stack. */

@@ -1,4 +1,4 @@
-export { PeerIdentity, peerIdFromSpki } from './peer-identity.js';
+export { PeerIdentity, isPeerId, peerIdFromSpki } from './peer-identity.js';
 export { certificateFor, peerIdFromCertificate, CERTIFICATE_VALIDITY_DAYS, type PeerCertificate } from './certificate.js';
 export {
   saveIdentity,

@@ -33,8 +33,8 @@ export interface MeshCore {
   decide(make: () => PropagationDecision): void;
   /** A neighbour broke the protocol: count, report, and close its link. */
   violation(from: Neighbor, error: PeerChannelError): void;
-  /** Counts and reports a dropped message without closing anything. */
-  drop(code: string, message: string, from?: Neighbor): void;
+  /** Counts and reports a dropped message (with its hex id, if known) without closing anything. */
+  drop(code: string, message: string, from?: Neighbor, messageId?: string): void;
   /** Reports an error on `errors$`. */
   report(error: PeerChannelError): void;
   /** Remembers that `origin` was last heard through neighbour `via`. */

@@ -24,13 +24,20 @@ export interface MeshStats {
    * `PC_ERR_ROUTE_FORGED`).
    */
   routeRepliesRefused: number;
+  /**
+   * Replies that came after their call had settled: after the first reply of a plain flooded
+   * reply call, after a gather completed (count reached, timed out or unsubscribed), or after a
+   * timeout. Every host answers a flooded request, so in a mesh of N hosts a plain call has N - 1
+   * of them: they are normal, counted here and not as drops nor on `errors$`.
+   */
+  lateReplies: number;
   /** Dropped messages and closed links, by reason code. */
   readonly dropped: Record<string, number>;
 }
 
 /** A fresh set of zeroed counters. */
 export function emptyStats(): MeshStats {
-  return { delivered: 0, relayed: 0, duplicates: 0, sent: 0, lazyIds: 0, grafts: 0, prunes: 0, routeRequests: 0, routeReplies: 0, routeRepliesRefused: 0, dropped: {} };
+  return { delivered: 0, relayed: 0, duplicates: 0, sent: 0, lazyIds: 0, grafts: 0, prunes: 0, routeRequests: 0, routeReplies: 0, routeRepliesRefused: 0, lateReplies: 0, dropped: {} };
 }
 
 /** Counts one drop under `code`. */

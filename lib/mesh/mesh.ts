@@ -18,10 +18,11 @@ import { type MeshOptions, type MeshTuning, resolveTuning } from './options.js';
 import type { PropagationDecision } from './propagation.js';
 import type { PassiveView } from './passive-view.js';
 import type { ReferralCache } from './referral-cache.js';
+import { ADMISSION_CODES, type MeshRefusal } from './refusal-tracker.js';
 import { RouteDiscovery } from './route-discovery.js';
 import { RouteTable } from './route-table.js';
 import { Router } from './router.js';
-import { SeenCache } from './seen-cache.js';
+import { SeenCache, idHex } from './seen-cache.js';
 import { TreeBroadcast } from './tree-broadcast.js';
 import type { TraceHook } from './trace-hook.js';
 import { debugLog } from '../internal/debug-log.js';
@@ -77,11 +78,15 @@ export class Mesh implements MeshCore {
   private readonly decisions = new Subject<PropagationDecision>();
   private readonly errors = new Subject<PeerChannelError>();
   private readonly handshakes = new Subject<HandshakeTiming>();
+  private readonly refusals = new Subject<MeshRefusal>();
+  private refusalState: MeshRefusal | undefined;
   private readonly abort = new AbortController();
   private inboundSub: Subscription | undefined;
   private isClosed = false;
   /** Set by the channel layer; returns the code a message was refused with, if it was. */
   onDeliver: (message: DeliveredMessage) => string | undefined = () => undefined;
+  /** Set by the channel layer: this node's own message `id` was dropped before it left (fails the call waiting on it). */
+  onUndeliverable: (id: Uint8Array, error: PeerChannelError) => void = () => undefined;
   /** Set while message tracing is on (by the observe layer). */
   tracer: TraceHook | undefined;
 
@@ -93,6 +98,8 @@ export class Mesh implements MeshCore {
   readonly decisions$: Observable<PropagationDecision> = this.decisions.asObservable();
   /** Hot: dropped input, refused links, failed handlers. */
   readonly errors$: Observable<PeerChannelError> = this.errors.asObservable();
+  /** Hot: each time the mesh refuses this node's admission while it is offline (see {@link Mesh.refusal}). */
+  readonly refused$: Observable<MeshRefusal> = this.refusals.asObservable();
   /** Hot: how long each link that became a neighbour took, from dial or accept to the neighbour set. */
   readonly handshakes$: Observable<HandshakeTiming> = this.handshakes.asObservable();
 
@@ -113,6 +120,7 @@ export class Mesh implements MeshCore {
         sign: (bytes) => this.sign(bytes),
         verify: (peer, bytes, sig) => this.verify(peer, bytes, sig),
         nextHop: (t) => this.nextHop(t),
+        undeliverable: (id, code, message) => this.undeliverable(id, code, message),
         forgetRoute: (peer, via) => {
           if (this.routes.get(peer) === via.peerId) this.routes.delete(peer);
         },
@@ -166,6 +174,7 @@ export class Mesh implements MeshCore {
       dismiss: (n: Neighbor, code: ErrorCode, message: string) => this.dismiss(n, code, message),
       count: (code: string) => this.count(code),
       report: (e: PeerChannelError) => this.report(e),
+      refused: (r: MeshRefusal) => this.refused(r),
     };
   }
 
@@ -195,6 +204,19 @@ export class Mesh implements MeshCore {
 
   get currentStatus(): MeshStatus {
     return this.status.value;
+  }
+
+  /** The refusal that keeps this node out of the mesh, while it does; `undefined` once online. */
+  get refusal(): MeshRefusal | undefined {
+    return this.refusalState;
+  }
+
+  private refused(refusal: MeshRefusal): void {
+    if (this.isClosed || this.neighborMap.size > 0) return;
+    const first = this.refusalState === undefined;
+    this.refusalState = refusal;
+    if (log.enabled) log('%s refused by the mesh: %s (%d members)', this.localPeerId.slice(0, 8), refusal.code, refusal.refusedBy.length);
+    if (first) this.refusals.next(refusal);
   }
 
   /** Starts accepting links and maintaining the neighbour set. */
@@ -307,6 +329,7 @@ export class Mesh implements MeshCore {
       if (neighbor !== undefined) this.timed(neighbor, started);
     } catch (error) {
       const e = failLink(link, error);
+      if (ADMISSION_CODES.has(e.code) && link.remotePeerId !== undefined) this.manager.refusals.inbound(link.remotePeerId);
       if (!this.inboundSlots.wasEvicted(link)) {
         this.count(e.code);
         this.report(e);
@@ -368,6 +391,7 @@ export class Mesh implements MeshCore {
 
   private neighborsChanged(): void {
     if (this.isClosed) return;
+    if (this.neighborMap.size > 0) this.refusalState = undefined;
     this.neighborSet.next([...this.neighborMap.values()].map(neighborInfo));
     this.status.next(this.neighborMap.size > 0 ? 'online' : 'offline');
   }
@@ -452,10 +476,20 @@ export class Mesh implements MeshCore {
     from.link.close(error.code, error.message);
   }
 
-  drop(code: string, message: string): void {
+  drop(code: string, message: string, _from?: Neighbor, messageId?: string): void {
     this.count(code);
     if (log.enabled) log('%s dropped: %s %s', this.localPeerId.slice(0, 8), code, message);
-    this.report(new PeerChannelError(code as ErrorCode, message));
+    this.report(new PeerChannelError(code as ErrorCode, message, { messageId }));
+  }
+
+  /** This node's own message was dropped before it left: counted, reported with its id, and its call failed. */
+  private undeliverable(id: Uint8Array, code: ErrorCode, message: string): void {
+    const messageId = idHex(id);
+    const error = new PeerChannelError(code, `message ${messageId} dropped: ${message}`, { messageId });
+    this.count(code);
+    if (log.enabled) log('%s dropped own %s: %s %s', this.localPeerId.slice(0, 8), messageId, code, message);
+    this.report(error);
+    this.onUndeliverable(id, error);
   }
 
   report(error: PeerChannelError): void {
@@ -525,6 +559,8 @@ export class Mesh implements MeshCore {
     this.decisions.complete();
     this.errors.complete();
     this.handshakes.complete();
+    this.refusals.complete();
+    this.manager.refusals.clear();
     this.seen.clear();
   }
 }

@@ -7,6 +7,7 @@ import type { Neighbor, NeighborInfo } from './neighbor.js';
 import type { MeshTuning, NeighborLimits } from './options.js';
 import { PassiveView } from './passive-view.js';
 import { ReferralCache } from './referral-cache.js';
+import { ADMISSION_CODES, type MeshRefusal, RefusalTracker } from './refusal-tracker.js';
 
 /** What the neighbour manager needs from the mesh. @internal */
 export interface ManagedMesh {
@@ -23,7 +24,12 @@ export interface ManagedMesh {
   dismiss(neighbor: Neighbor, code: ErrorCode, message: string): void;
   count(code: string): void;
   report(error: PeerChannelError): void;
+  /** A round ended offline with every member it reached refusing this node's admission. */
+  refused(refusal: MeshRefusal): void;
 }
+
+/** How one dial ended. */
+type DialOutcome = { kind: 'linked' } | { kind: 'failed' } | { kind: 'refused'; byMember: boolean; peerId: string; error: PeerChannelError };
 
 /** Counters of the manager's work, for tests and simulations. */
 export interface MaintenanceStats {
@@ -59,13 +65,18 @@ export interface MaintenanceStats {
  * (`PC_ERR_NOT_USEFUL`, with referrals) among those whose other side is also above its ideal
  * count, so a prune never pushes a peer below its ideal and starts a cascade; below the ideal
  * count dials referrals first, then the passive view, and only then asks the resolver (an ideal
- * count of 0 turns both top-up and pruning off, for hand-made topologies); every
+ * count of 0 turns both top-up and pruning off, for hand-made topologies), re-dialling a peer
+ * that refused this node's admission only after a growing delay and a bounded number of times
+ * (see {@link RefusalTracker}), and reporting a round that ends offline with every member it
+ * reached refusing as a refusal by the mesh; every
  * `shuffleEveryRounds` rounds swaps a sample of known peers with one neighbour; and every
  * `exploreIntervalMs` dials one random known peer, which joins the halves of a healed partition.
  */
 export class NeighborManager {
   readonly referrals: ReferralCache;
   readonly passive: PassiveView;
+  /** Who refused this node's admission, and when to dial them again. */
+  readonly refusals: RefusalTracker;
   readonly stats: MaintenanceStats = { rounds: 0, dials: 0, dialFailures: 0, resolves: 0, pruned: 0, cutSlow: 0, cutIdle: 0, shuffles: 0, explored: 0 };
   private readonly dialing = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
@@ -82,6 +93,7 @@ export class NeighborManager {
   ) {
     this.referrals = new ReferralCache(tuning.referralCacheSize);
     this.passive = new PassiveView(tuning.passiveViewSize, random);
+    this.refusals = new RefusalTracker(tuning);
     this.nextExplore = Date.now() + tuning.exploreIntervalMs * (0.5 + random());
   }
 
@@ -117,6 +129,7 @@ export class NeighborManager {
   }
 
   added(neighbor: Neighbor): void {
+    this.refusals.admitted(neighbor.peerId);
     this.referrals.delete(neighbor.peerId);
     this.passive.delete(neighbor.peerId);
     // The dialer opens with a shuffle, so a new peer's passive view fills at once (HyParView's join).
@@ -160,7 +173,9 @@ export class NeighborManager {
       this.cutSlow(now);
       this.prune(now);
       if (this.stats.rounds % this.tuning.shuffleEveryRounds === 0) this.shuffle();
-      await this.topUp();
+      const outcomes = await this.topUp();
+      this.refusals.settle();
+      this.judge(outcomes);
       await this.explore(now);
     } catch (error) {
       this.mesh.report(toPeerChannelError(error, ErrorCode.INTERNAL));
@@ -248,26 +263,41 @@ export class NeighborManager {
     this.mesh.sendExtension(to, MeshFrameKind.Shuffle, encodeShuffle(reply, refs.slice(0, size)));
   }
 
-  /** Below the ideal count: referrals, then the passive view, then the resolver. */
-  private async topUp(): Promise<void> {
+  /** Below the ideal count: referrals, then the passive view, then the resolver. Returns how each dial ended. */
+  private async topUp(): Promise<DialOutcome[]> {
     const tried = new Set<string>();
+    const outcomes: DialOutcome[] = [];
     let resolved: ResolvedPeer[] | undefined;
     let dials = 0;
     while (!this.mesh.closed && dials < this.tuning.maxDialsPerRound) {
       const want = Math.min(this.limits.ideal - this.mesh.neighbors.size - this.dialing.size, this.tuning.maxDialsPerRound - dials);
-      if (want <= 0) return;
+      if (want <= 0) break;
       let batch = this.pick([...this.referrals.values(), ...this.passive.sample(this.passive.size)], want, tried);
       if (batch.length < want) {
         if (resolved === undefined) {
           resolved = [...(await this.resolve())];
-          if (this.mesh.closed) return;
+          if (this.mesh.closed) break;
         }
         batch = [...batch, ...this.pick(resolved, want - batch.length, tried)];
       }
-      if (batch.length === 0) return;
+      if (batch.length === 0) break;
       dials += batch.length;
-      await Promise.all(batch.map((p) => this.dial(p)));
+      outcomes.push(...(await Promise.all(batch.map((p) => this.dial(p)))));
     }
+    return outcomes;
+  }
+
+  /**
+   * Still offline after a round in which members refused this node's admission and nobody
+   * admitted it: the mesh refused it (see {@link RefusalTracker} for who counts as the mesh).
+   */
+  private judge(outcomes: readonly DialOutcome[]): void {
+    if (this.mesh.closed || this.mesh.neighbors.size > 0 || this.dialing.size > 0) return;
+    if (outcomes.some((o) => o.kind === 'linked')) return;
+    const refusals = outcomes.filter((o): o is Extract<DialOutcome, { kind: 'refused' }> => o.kind === 'refused' && o.byMember);
+    const last = refusals[refusals.length - 1];
+    if (last === undefined) return;
+    this.mesh.refused({ code: last.error.code, message: last.error.message, refusedBy: refusals.map((r) => r.peerId) });
   }
 
   private async explore(now: number): Promise<void> {
@@ -297,6 +327,7 @@ export class NeighborManager {
     for (const p of peers) {
       if (out.length >= n) break;
       if (p.peerId === this.mesh.localPeerId || this.mesh.neighbors.has(p.peerId) || this.dialing.has(p.peerId) || tried.has(p.peerId)) continue;
+      if (!this.refusals.mayDial(p.peerId)) continue;
       if (p.addresses.length === 0) continue;
       tried.add(p.peerId);
       out.push(p);
@@ -304,19 +335,26 @@ export class NeighborManager {
     return out;
   }
 
-  private async dial(peer: PeerRef): Promise<void> {
+  private async dial(peer: PeerRef): Promise<DialOutcome> {
     this.dialing.add(peer.peerId);
     this.stats.dials += 1;
+    let outcome: DialOutcome = { kind: 'failed' };
     try {
       for (const address of peer.addresses) {
-        if (this.mesh.closed || this.mesh.neighbors.has(peer.peerId)) return;
+        if (this.mesh.closed || this.mesh.neighbors.has(peer.peerId)) return { kind: 'failed' };
         try {
           // A static entry known only by address has a placeholder id: dial it unpinned.
           await this.mesh.connect(address, { expectedPeerId: isUnpinnedPeer(peer) ? undefined : peer.peerId });
-          return;
+          this.refusals.admitted(peer.peerId);
+          return { kind: 'linked' };
         } catch (error) {
           const e = toPeerChannelError(error);
-          if (e.code === ErrorCode.AUTH_FAILED || e.code === ErrorCode.UNTRUSTED_PEER) this.mesh.report(e);
+          if (ADMISSION_CODES.has(e.code)) {
+            this.mesh.report(e);
+            // One refusal is the peer's answer, whichever of its addresses gave it: back off.
+            outcome = { kind: 'refused', byMember: this.refusals.outbound(peer.peerId, e), peerId: peer.peerId, error: e };
+            break;
+          }
           if (e.code === ErrorCode.BUSY || e.code === ErrorCode.DUPLICATE_LINK || e.code === ErrorCode.CLOSED) break;
         }
       }
@@ -324,6 +362,7 @@ export class NeighborManager {
       this.stats.dialFailures += 1;
       this.referrals.delete(peer.peerId);
       this.passive.delete(peer.peerId);
+      return outcome;
     } finally {
       this.dialing.delete(peer.peerId);
     }

@@ -114,6 +114,21 @@ export interface MeshTuning {
    * @defaultValue 64
    */
   readonly maxPendingInbound: number;
+  /**
+   * A dial the other peer refused to admit (`PC_ERR_AUTH_FAILED`, `PC_ERR_UNTRUSTED_PEER`,
+   * `PC_ERR_SECURITY_MODE_MISMATCH`: a wrong password, say) is retried after this long, doubling
+   * after each refusal up to `refusedRetryMaxDelayMs`.
+   * @defaultValue 1_000
+   */
+  readonly refusedRetryDelayMs: number;
+  /** Longest wait between refused dials to one peer. @defaultValue 30_000 */
+  readonly refusedRetryMaxDelayMs: number;
+  /**
+   * Refused dials to one peer before this node stops dialling it (that peer may still dial this
+   * node; an admission either way resets the count). At least 1.
+   * @defaultValue 5
+   */
+  readonly refusedRetryAttempts: number;
 }
 
 /** Defaults for {@link MeshTuning}. */
@@ -145,6 +160,9 @@ export const defaultMeshTuning: MeshTuning = Object.freeze({
   maxFramesPerSecond: 20_000,
   maxFrameBurst: 40_000,
   maxPendingInbound: 64,
+  refusedRetryDelayMs: 1_000,
+  refusedRetryMaxDelayMs: 30_000,
+  refusedRetryAttempts: 5,
 } satisfies MeshTuning);
 
 /** Everything a {@link Mesh} is built from. @internal */
@@ -191,6 +209,8 @@ export function resolveTuning(partial: Partial<MeshTuning> | undefined, fail: (m
     if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) throw fail(`mesh tuning ${key} must be a finite number >= 0`);
   }
   if (t.routeFirstRing < 1 || t.routeMaxRing < t.routeFirstRing) throw fail('route rings must satisfy 1 <= routeFirstRing <= routeMaxRing');
+  if (t.refusedRetryAttempts < 1 || !Number.isInteger(t.refusedRetryAttempts)) throw fail('refusedRetryAttempts must be a whole number >= 1');
+  if (t.refusedRetryMaxDelayMs < t.refusedRetryDelayMs) throw fail('refusedRetryMaxDelayMs must be at least refusedRetryDelayMs');
   if (t.shuffleEveryRounds < 1 || t.shuffleSize < 1) throw fail('shuffleEveryRounds and shuffleSize must be at least 1');
   if ((t.maxMessagesPerSecond > 0 && t.maxMessageBurst < 1) || (t.maxFramesPerSecond > 0 && t.maxFrameBurst < 1)) {
     throw fail('maxMessageBurst and maxFrameBurst must be at least 1 when their rate is set');

@@ -34,6 +34,8 @@ export interface DiscoveryHost {
   /** The neighbour toward `target`: itself if linked, else a learned route. */
   nextHop(target: string): Neighbor | undefined;
   drop(code: string, message: string): void;
+  /** This node's own message `id` will not be sent: report it (with its id) and fail the call waiting on it. */
+  undeliverable(id: Uint8Array, code: ErrorCode, message: string): void;
   /** True in message-signing modes: route replies must then carry the target's signature. */
   readonly signsMessages: boolean;
   /** Signature blob over `bytes` by this node, or `null` when messages are not signed. */
@@ -42,8 +44,14 @@ export interface DiscoveryHost {
   verify(peer: string, bytes: Uint8Array, sig: Uint8Array | null): boolean;
 }
 
+interface Queued {
+  readonly frame: Uint8Array;
+  /** The message id, for the drop report and the call waiting on it. */
+  readonly id: Uint8Array;
+}
+
 interface Search {
-  readonly queue: Uint8Array[];
+  readonly queue: Queued[];
   ring: number;
   requestId: string;
   timer: NodeJS.Timeout;
@@ -97,22 +105,22 @@ export class RouteDiscovery {
     this.pending = new PendingRoutes(MAX_PENDING_ROUTE_REQUESTS, Math.max(10_000, 4 * tuning.routeMaxRing * tuning.routeHopTimeoutMs));
   }
 
-  /** Holds this node's own `frame` until a route to `target` is found; false (dropped, counted) when over a bound. */
-  enqueue(target: string, frame: Uint8Array): boolean {
+  /** Holds this node's own `frame` (message `id`) until a route to `target` is found; false (dropped, reported) when over a bound. */
+  enqueue(target: string, frame: Uint8Array, id: Uint8Array): boolean {
     const search = this.searches.get(target);
     if (search !== undefined) {
       if (search.queue.length >= this.tuning.maxQueuedPerRoute) {
-        this.host.drop(ErrorCode.LIMIT_EXCEEDED, `more than ${this.tuning.maxQueuedPerRoute} messages wait for a route to ${target.slice(0, 12)}`);
+        this.host.undeliverable(id, ErrorCode.LIMIT_EXCEEDED, `more than ${this.tuning.maxQueuedPerRoute} messages wait for a route to ${target.slice(0, 12)}`);
         return false;
       }
-      search.queue.push(frame);
+      search.queue.push({ frame, id });
       return true;
     }
     if (this.searches.size >= this.tuning.maxPendingRoutes) {
-      this.host.drop(ErrorCode.LIMIT_EXCEEDED, `more than ${this.tuning.maxPendingRoutes} route searches at once`);
+      this.host.undeliverable(id, ErrorCode.LIMIT_EXCEEDED, `more than ${this.tuning.maxPendingRoutes} route searches at once`);
       return false;
     }
-    const s: Search = { queue: [frame], ring: this.tuning.routeFirstRing, requestId: '', timer: undefined as unknown as NodeJS.Timeout };
+    const s: Search = { queue: [{ frame, id }], ring: this.tuning.routeFirstRing, requestId: '', timer: undefined as unknown as NodeJS.Timeout };
     this.searches.set(target, s);
     this.ask(target, s);
     return true;
@@ -208,7 +216,7 @@ export class RouteDiscovery {
     if (next === undefined) return;
     clearTimeout(s.timer);
     this.searches.delete(target);
-    for (const frame of s.queue) if (next.send(frame)) this.host.stats.relayed += 1;
+    for (const { frame } of s.queue) if (next.send(frame)) this.host.stats.relayed += 1;
   }
 
   close(): void {
@@ -245,8 +253,8 @@ export class RouteDiscovery {
     }
     if (s.ring >= this.tuning.routeMaxRing) {
       this.searches.delete(target);
-      for (let i = 0; i < s.queue.length; i++) {
-        this.host.drop(ErrorCode.NO_ROUTE, `no route to ${target.slice(0, 12)} within ${s.ring} hops`);
+      for (const { id } of s.queue) {
+        this.host.undeliverable(id, ErrorCode.NO_ROUTE, `no route to ${target.slice(0, 12)} within ${s.ring} hops`);
       }
       return;
     }

@@ -35,7 +35,7 @@ export class Router {
     }
     if (core.neighbors.size === 0) throw new PeerChannelError(ErrorCode.NO_ROUTE, `no neighbour to reach ${body.target.slice(0, 12)}`);
     const frame = encodeFrame({ kind: FrameKind.Direct, ttl: this.ttl, travelled: 1, body: bytes, sig: core.sign(bytes) });
-    const sent = this.forward(body.target, frame, undefined);
+    const sent = this.forward(body.target, frame, undefined, body.id);
     if (body.type === 'call' && body.trace === true && core.tracer !== undefined) {
       const next = sent === 0 ? [] : [(core.neighbors.get(body.target) ?? core.routeTo(body.target))?.peerId ?? body.target];
       core.tracer.handled({ body, kind: 'direct', via: undefined, hops: 0, duplicate: false, delivered: false, forwardedTo: next, reason: sent === 0 ? 'route-discovery' : undefined });
@@ -66,7 +66,7 @@ export class Router {
       return;
     }
     if (!core.verify(body.origin, frame.body, frame.sig)) {
-      core.drop(ErrorCode.BAD_SIGNATURE, `directed message ${idHex(body.id)} from ${body.origin.slice(0, 12)} failed verification`, from);
+      core.drop(ErrorCode.BAD_SIGNATURE, `directed message ${idHex(body.id)} from ${body.origin.slice(0, 12)} failed verification`, from, idHex(body.id));
       decide(false, 0, ErrorCode.BAD_SIGNATURE);
       return;
     }
@@ -81,7 +81,7 @@ export class Router {
       return;
     }
     if (frame.ttl <= 1 || frame.travelled >= MAX_TRAVELLED) {
-      core.drop(ErrorCode.NO_ROUTE, `directed message ${idHex(body.id)} ran out of hops`, from);
+      core.drop(ErrorCode.NO_ROUTE, `directed message ${idHex(body.id)} ran out of hops`, from, idHex(body.id));
       decide(false, 0, 'hop-limit');
       traced?.handled(directEvent(body as CallBody, from, frame.travelled, false, [], 'hop-limit'));
       return;
@@ -89,7 +89,7 @@ export class Router {
     const out = encodeFrame({ kind: FrameKind.Direct, ttl: frame.ttl - 1, travelled: frame.travelled + 1, body: frame.body, sig: frame.sig });
     const sent = this.forward(target, out, from);
     if (sent === 0) {
-      core.drop(ErrorCode.NO_ROUTE, `directed message ${idHex(body.id)} has no next hop toward ${target.slice(0, 12)}`);
+      core.drop(ErrorCode.NO_ROUTE, `directed message ${idHex(body.id)} has no next hop toward ${target.slice(0, 12)}`, from, idHex(body.id));
       this.discovery.broken(from, target, body.origin);
     }
     decide(false, sent, sent === 0 ? ErrorCode.NO_ROUTE : undefined);
@@ -103,14 +103,14 @@ export class Router {
    * Sends toward `target` by the next hop if one is known. This node's own message without one
    * waits for route discovery; a relayed one is not relayed (returns 0).
    */
-  private forward(target: string, frame: Uint8Array, from: Neighbor | undefined): number {
+  private forward(target: string, frame: Uint8Array, from: Neighbor | undefined, id?: Uint8Array): number {
     const core = this.core;
     const next = core.neighbors.get(target) ?? core.routeTo(target);
     if (next !== undefined && next !== from && next.send(frame)) {
       core.stats.relayed += 1;
       return 1;
     }
-    if (from === undefined) this.discovery.enqueue(target, frame);
+    if (from === undefined && id !== undefined) this.discovery.enqueue(target, frame, id);
     return 0;
   }
 }

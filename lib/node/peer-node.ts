@@ -3,7 +3,7 @@ import { type Observable, defer, filter } from 'rxjs';
 import { type DependencyContainer, container as rootContainer } from 'tsyringe';
 import { Channel } from '../channel/channel.js';
 import type { PeerCall } from '../channel/peer-call.js';
-import { type PeerProxy, createProxy } from '../channel/proxy.js';
+import { type OperationKeys, type PeerProxy, createProxy } from '../channel/proxy.js';
 import { defaultFrameLimits } from '../codec/index.js';
 import { type ContractClass, describeContract } from '../contracts/index.js';
 import { ErrorCode, PeerChannelError, toPeerChannelError } from '../errors/index.js';
@@ -17,12 +17,15 @@ import type { RecordsOptions } from '../records/records-options.js';
 import { type HandshakeTiming, Mesh, type MeshStatus } from '../mesh/mesh.js';
 import type { MeshStats } from '../mesh/mesh-stats.js';
 import type { NeighborInfo } from '../mesh/neighbor.js';
-import { defaultNeighborLimits } from '../mesh/options.js';
+import type { MeshRefusal } from '../mesh/refusal-tracker.js';
+import { defaultNeighborLimits, resolveTuning } from '../mesh/options.js';
 import type { PropagationDecision } from '../mesh/propagation.js';
 import type { PeerResolver } from '../resolver/resolver.js';
 import type { Transport } from '../transport/transport.js';
 import { RegistrationKeeper } from '../resolver/registration-keeper.js';
 import { checkSecurityHelloExt, meshSecurity, securityHelloExt } from '../security/security-mode.js';
+import { checkNodeOptions } from './check-options.js';
+import { type WhenOnlineOptions, whenOnline } from './when-online.js';
 import { nodeDefaults } from './defaults.js';
 import { parseMeshAddress } from './mesh-address.js';
 import type { PeerNodeOptions } from './options.js';
@@ -38,8 +41,11 @@ export const PEER_NODE: Token<PeerNode> = token<PeerNode>('node');
 /** A class whose instances implement a contract. */
 export type ServiceClass<T> = new (...args: any[]) => T;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-/** The parameter tuple of operation `K` of contract `C`. */
-export type OperationArgs<C, K extends keyof C> = C[K] extends (...args: infer A) => any ? A : readonly unknown[];
+/**
+ * The parameter tuple of operation `K` of contract `C`; for a union of operations (as `calls$(C)`
+ * without an operation uses), the union of their tuples.
+ */
+export type OperationArgs<C, K extends keyof C> = K extends keyof C ? (C[K] extends (...args: infer A) => any ? A : never) : never;
 
 /**
  * A peer in a named mesh: the façade that composes transport, resolver, mesh and channel.
@@ -87,11 +93,15 @@ export class PeerNode {
    * (watch `status$`). A node whose transport has no addresses (dial-out only, e.g.
    * `webSocketTransport({ listen: false })` behind NAT) registers nothing and joins through the
    * links it dials.
-   * @throws PeerChannelError `PC_ERR_INVALID_MESH_ADDRESS` for a bad address (synchronously
-   * rejected); network failures reject.
+   * @throws PeerChannelError `PC_ERR_INVALID_MESH_ADDRESS` for a bad address and
+   * `PC_ERR_INVALID_ARGUMENT` for an option out of range (a negative `replyTimeoutMs`, a
+   * fractional count, `NaN`…), both before anything listens; network failures reject.
    */
   static async open(address: string, options: PeerNodeOptions = {}): Promise<PeerNode> {
     const meshName = parseMeshAddress(address);
+    checkNodeOptions(options);
+    // Checked here too (the mesh checks it again), so bad tuning fails before anything listens.
+    resolveTuning(options.mesh, (m) => new PeerChannelError(ErrorCode.INVALID_ARGUMENT, `PeerNode.open: ${m}`));
     const recordsOptions: RecordsOptions | undefined = options.records === true ? {} : options.records === false ? undefined : options.records;
     const keepsIdentity = recordsOptions !== undefined && (recordsOptions.storage ?? 'disk') !== 'memory';
     const identity =
@@ -258,6 +268,51 @@ export class PeerNode {
     return this.mesh.currentStatus;
   }
 
+  /**
+   * Hot: each time the mesh refuses this node — it is offline and every member it reached
+   * refused its admission (a wrong password: `PC_ERR_AUTH_FAILED`; an untrusted certificate:
+   * `PC_ERR_UNTRUSTED_PEER`). Emits again only after the node was online in between.
+   *
+   * @remarks
+   * Both sides of a failed admission see the same code, so "the mesh" means the members that were
+   * there first: a peer that dialled this node and failed its check is a newcomer with another
+   * password, and its refusal does not count. Refused dials are retried with backoff and a
+   * bounded number of times (`mesh.refusedRetryDelayMs`, `refusedRetryMaxDelayMs`,
+   * `refusedRetryAttempts`: 1 s doubling to 30 s, 5 attempts per peer), so the node does not
+   * re-dial forever. Each refused dial is also reported on `errors$`.
+   */
+  get refused$(): Observable<MeshRefusal> {
+    return this.mesh.refused$;
+  }
+
+  /** The refusal that keeps this node out of the mesh right now, if any (`undefined` once online). */
+  get refusal(): MeshRefusal | undefined {
+    return this.mesh.refusal;
+  }
+
+  /**
+   * Resolves when the node is online (at once if it is); rejects with the refusal's code when
+   * the mesh refuses it (see {@link PeerNode.refused$}), with `PC_ERR_TIMEOUT` after `timeoutMs`,
+   * `PC_ERR_ABORTED` when `signal` aborts, and `PC_ERR_CLOSED` when the node closes first.
+   *
+   * @remarks
+   * The first node of a mesh stays offline until a second one joins: without a timeout it waits
+   * that long. A refusal already in force when it is called rejects at once.
+   * @throws PeerChannelError `PC_ERR_INVALID_ARGUMENT` for a `timeoutMs` that is not a positive number.
+   * @example
+   * ```ts
+   * const node = await PeerNode.open('net.p2p://lobby', { password });
+   * try {
+   *   await node.whenOnline({ timeoutMs: 30_000 });
+   * } catch (error) {
+   *   if (toPeerChannelError(error).code === ErrorCode.AUTH_FAILED) console.error('wrong password');
+   * }
+   * ```
+   */
+  whenOnline(options: WhenOnlineOptions = {}): Promise<void> {
+    return whenOnline(this.mesh, this.closing !== undefined, options);
+  }
+
   /** Hot; replays the current neighbour set, then each change. */
   get neighbors$(): Observable<readonly NeighborInfo[]> {
     return this.mesh.neighbors$;
@@ -321,7 +376,7 @@ export class PeerNode {
    * @remarks Hot: subscribing binds the contract (so its calls are accepted) and emits calls
    * that arrive from then on, including this node's own flood echoes (`call.local`).
    */
-  calls$<C, K extends keyof C & string>(contract: ContractClass<C>, operation?: K): Observable<PeerCall<OperationArgs<C, K>>> {
+  calls$<C, K extends OperationKeys<C> & string = OperationKeys<C> & string>(contract: ContractClass<C>, operation?: K): Observable<PeerCall<OperationArgs<C, K>>> {
     const descriptor = describeContract(contract);
     if (operation !== undefined && !descriptor.byMethod.has(operation)) {
       throw new PeerChannelError(ErrorCode.UNKNOWN_OPERATION, `contract '${descriptor.name}' has no operation '${operation}'`);

@@ -1,5 +1,5 @@
 import { type Observable, Subscription, filter, interval, lastValueFrom, map, merge, switchMap, take, takeUntil, throttleTime, timer, toArray } from 'rxjs';
-import { ErrorCode, PeerChannelError, type PeerIdentity, PeerNode, type PeerProxy, notFromSelf } from '../../lib/index.js';
+import { ErrorCode, PeerChannelError, type PeerIdentity, PeerNode, type PeerProxy, notFromSelf, toPeerChannelError } from '../../lib/index.js';
 import type { ChatPeople, RoomTicket } from './people.js';
 import { Chat } from './chat-contract.js';
 import { Presence } from './presence-contract.js';
@@ -33,16 +33,6 @@ export interface ChatOptions {
   readonly people?: ChatPeople;
 }
 
-/**
- * A chat that is refused with `PC_ERR_AUTH_FAILED` this soon after opening, and never gets
- * in, concludes that its own password is wrong; later refusals are someone else's wrong password.
- * A newcomer dials the peers it resolves at once (within milliseconds on one machine), while a
- * chat that was waiting first is refused only when someone else arrives: a short window keeps
- * the first chat of a room from blaming itself.
- */
-const JOIN_WINDOW_MS = 2000;
-/** After the first refusal, how long other peers may still admit us before we give up. */
-const REFUSAL_GRACE_MS = 2000;
 const HELP =
   '/msg NAME text · /near text · /who · /invite NAME · /accept · /decline · /status WORD [note] · /card [FILE] · /add FILE · /quit — anything else is said to the whole room';
 
@@ -96,11 +86,11 @@ export class ChatRoom {
     const announce = () => background(this.presence.here(options.name, self.uptimeMs()));
     this.subscriptions.add(online$.subscribe(announce));
     this.subscriptions.add(interval(heartbeatMs).subscribe(() => (this.roster.sweep(), announce())));
-    this.subscriptions.add(
-      wrongPassword$(refusals$, online$).subscribe((refusal) => {
-        void this.end(new PeerChannelError(ErrorCode.AUTH_FAILED, `wrong password: the peers in ${options.mesh} refused it`, { cause: refusal }));
-      }),
-    );
+    // Resolves once in; rejects with the code when the room refused this chat (or when it closes, which ends nothing more).
+    node.whenOnline().catch((error: unknown) => {
+      const e = toPeerChannelError(error);
+      if (e.code === ErrorCode.AUTH_FAILED) void this.end(new PeerChannelError(ErrorCode.AUTH_FAILED, `wrong password: the peers in ${options.mesh} refused it`, { cause: e }));
+    });
   }
 
   /** This chat's peer id. */
@@ -192,10 +182,20 @@ export class ChatRoom {
     );
   }
 
-  /** Told (at most twice a minute) once we are in: someone with another password was refused. */
+  /**
+   * Told (at most twice a minute): a peer that dialled this chat gave a different password. Those
+   * are the refusals counted in `stats().dropped`; this chat's own refused dials are not.
+   */
   private refusalNotices$(refusals$: Observable<PeerChannelError>): Observable<string> {
+    let counted = 0;
+    const refusedSomeone = () => {
+      const now = this.node.stats().dropped[ErrorCode.AUTH_FAILED] ?? 0;
+      const more = now > counted;
+      counted = now;
+      return more;
+    };
     return refusals$.pipe(
-      filter(() => this.node.status === 'online' || Date.now() - this.openedAt > JOIN_WINDOW_MS),
+      filter(() => refusedSomeone() && this.node.refusal === undefined),
       throttleTime(30_000),
       map(() => '* refused a peer that gave a different password'),
     );
@@ -263,18 +263,6 @@ export class ChatRoom {
     })();
     return this.ending;
   }
-}
-
-/**
- * Emits once if it is this chat's password that is wrong: a refusal soon after opening, while
- * never yet connected, and still not connected a little later (another peer may yet admit us).
- */
-function wrongPassword$(refusals$: Observable<PeerChannelError>, online$: Observable<unknown>): Observable<PeerChannelError> {
-  return refusals$.pipe(
-    takeUntil(merge(online$, timer(JOIN_WINDOW_MS))),
-    take(1),
-    switchMap((refusal) => timer(REFUSAL_GRACE_MS).pipe(takeUntil(online$), map(() => refusal))),
-  );
 }
 
 /** Presence is repeated every heartbeat, so one that fails to go out needs no handling. */
