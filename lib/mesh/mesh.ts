@@ -5,6 +5,7 @@ import type { Link } from '../transport/transport.js';
 import type { DeliveredMessage } from './delivered-message.js';
 import { Flooder } from './flooder.js';
 import { LinkGuard } from './link-guard.js';
+import { LinkRetirement } from './link-retirement.js';
 import { HandshakeRefused, awaitHello, dialerHandshake, failLink, refuse, welcome } from './handshake.js';
 import type { MeshCore } from './mesh-core.js';
 import { MeshFrameKind } from './mesh-frames.js';
@@ -69,6 +70,7 @@ export class Mesh implements MeshCore {
   private readonly extensions = new Map<number, ExtensionHandler>();
   private readonly pending = new Set<Link>();
   private readonly inboundSlots: InboundSlots;
+  private readonly retirement: LinkRetirement;
   private readonly status = new BehaviorSubject<MeshStatus>('offline');
   private readonly neighborSet = new BehaviorSubject<readonly NeighborInfo[]>([]);
   private readonly decisions = new Subject<PropagationDecision>();
@@ -101,6 +103,7 @@ export class Mesh implements MeshCore {
     this.seen = new SeenCache(options.seenTtlMs, options.seenMaxEntries);
     this.tuning = resolveTuning(options.tuning, (m) => new PeerChannelError(ErrorCode.INVALID_ARGUMENT, m));
     this.inboundSlots = new InboundSlots(this.tuning.maxPendingInbound);
+    this.retirement = new LinkRetirement(options.handshakeTimeoutMs, (n, data) => this.onFrame(n, data));
     this.tree = new TreeBroadcast(this, this.tuning, this.tuning.broadcast === 'tree');
     this.flooder = new Flooder(this, this.tree.active ? this.tree : undefined);
     this.discovery = new RouteDiscovery(
@@ -268,6 +271,8 @@ export class Mesh implements MeshCore {
       return neighborInfo(neighbor);
     } catch (error) {
       if (error instanceof HandshakeRefused) this.manager.referred(error.referrals);
+      // A link that lost the duplicate-link rule after both sides took it is retired, not cut.
+      if (this.retirement.holds(link)) throw toPeerChannelError(error);
       throw failLink(link, error);
     } finally {
       this.pending.delete(link);
@@ -336,10 +341,10 @@ export class Mesh implements MeshCore {
     const existing = this.neighborMap.get(neighbor.peerId);
     if (existing !== undefined) {
       if (!this.newLinkWins(existing, neighbor.link, neighbor.peerId)) {
-        neighbor.link.close(ErrorCode.DUPLICATE_LINK, 'already linked');
+        this.retirement.retire(neighbor);
         return undefined;
       }
-      existing.link.close(ErrorCode.DUPLICATE_LINK, 'replaced by a preferred link');
+      this.retirement.retire(existing);
     }
     this.neighborMap.set(neighbor.peerId, neighbor);
     if (log.enabled) log('%s linked to %s (%s)', this.localPeerId.slice(0, 8), neighbor.peerId.slice(0, 8), neighbor.direction);
@@ -394,6 +399,10 @@ export class Mesh implements MeshCore {
         case FrameKind.Disconnect: {
           const d = frame as DisconnectFrame;
           this.manager.referred(d.referrals);
+          if (d.code === ErrorCode.DUPLICATE_LINK) {
+            this.retirement.noticed(from);
+            return;
+          }
           const pruned = d.code === ErrorCode.NOT_USEFUL;
           if (pruned) this.count(ErrorCode.NOT_USEFUL);
           from.link.close(pruned ? ErrorCode.NOT_USEFUL : 'PC_OK', pruned ? 'pruned by the other side' : 'peer left');
@@ -511,6 +520,7 @@ export class Mesh implements MeshCore {
     this.manager.stop();
     this.tree.close();
     this.discovery.close();
+    this.retirement.close();
     this.inboundSub?.unsubscribe();
     for (const n of goodbyes) n.link.close('PC_OK', 'leaving');
     for (const link of this.pending) link.close(ErrorCode.CLOSED, 'node is closing');

@@ -30,6 +30,10 @@ export class Neighbor {
   /** Since when the send queue has been over the slow bound, if it is. */
   slowSince: number | undefined;
   readonly since = Date.now();
+  /** This side retired the link (it lost the duplicate-link rule): nothing more is sent on it. @internal */
+  retired = false;
+  /** The other side said it retired the link. @internal */
+  peerRetired = false;
 
   constructor(
     readonly peerId: string,
@@ -61,7 +65,7 @@ export class Neighbor {
 
   /** Queues a frame; returns false (and counts) if the link refused it. */
   send(frame: Uint8Array): boolean {
-    if (!this.link.isOpen) return false;
+    if (!this.link.isOpen || this.retired) return false;
     try {
       this.link.send(frame);
       return true;
