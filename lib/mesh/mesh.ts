@@ -193,6 +193,11 @@ export class Mesh implements MeshCore {
     return this.neighborMap;
   }
 
+  /** The neighbour set as `neighbors$` last reported it. */
+  get neighborList(): readonly NeighborInfo[] {
+    return this.neighborSet.value;
+  }
+
   get currentStatus(): MeshStatus {
     return this.status.value;
   }

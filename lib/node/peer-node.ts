@@ -95,7 +95,11 @@ export class PeerNode {
     const identity =
       options.identity ?? (keepsIdentity ? await loadOrCreateIdentity(recordsIdentityDirectory(recordsOptions)) : PeerIdentity.generate());
     const limits = { ...defaultFrameLimits, ...options.limits };
-    const neighbors = { ...defaultNeighborLimits, ...options.neighbors };
+    if (options.topology !== undefined && options.topology !== 'managed' && options.topology !== 'fixed') {
+      throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, `topology must be 'managed' or 'fixed', not ${String(options.topology)}`);
+    }
+    const fixedTopology = options.topology === 'fixed';
+    const neighbors = { ...defaultNeighborLimits, ...options.neighbors, ...(fixedTopology ? { min: 0, ideal: 0 } : {}) };
     if (!(neighbors.min >= 0 && neighbors.min <= neighbors.ideal && neighbors.ideal <= neighbors.max && neighbors.max >= 1)) {
       throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, 'neighbours must satisfy 0 <= min <= ideal <= max, max >= 1');
     }
@@ -140,7 +144,7 @@ export class PeerNode {
         seenTtlMs: options.seenTtlMs ?? 300_000,
         seenMaxEntries: options.seenMaxEntries ?? 100_000,
         maintenanceIntervalMs: options.maintenanceIntervalMs ?? 2_000,
-        tuning: options.mesh,
+        tuning: fixedTopology ? { ...options.mesh, exploreIntervalMs: 0 } : options.mesh,
         maxReferrals: 10,
         directTtl: 64,
       });
@@ -259,6 +263,14 @@ export class PeerNode {
   /** Hot; replays the current neighbour set, then each change. */
   get neighbors$(): Observable<readonly NeighborInfo[]> {
     return this.mesh.neighbors$;
+  }
+
+  /**
+   * The current neighbours: the value {@link PeerNode.neighbors$} replays, read synchronously.
+   * A new array on each change; empty after close.
+   */
+  get neighbors(): readonly NeighborInfo[] {
+    return this.mesh.neighborList;
   }
 
   /** Hot: one decision per message handled (delivered, relayed, dropped, and why). */
