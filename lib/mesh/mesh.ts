@@ -6,6 +6,7 @@ import type { DeliveredMessage } from './delivered-message.js';
 import { Flooder } from './flooder.js';
 import { LinkGuard } from './link-guard.js';
 import { LinkRetirement } from './link-retirement.js';
+import { MEMBER_ANNOUNCE_KIND, MemberDirectory, type MemberInfo } from './member-directory.js';
 import { HandshakeRefused, awaitHello, dialerHandshake, failLink, refuse, welcome } from './handshake.js';
 import type { MeshCore } from './mesh-core.js';
 import { MeshFrameKind } from './mesh-frames.js';
@@ -71,6 +72,7 @@ export class Mesh implements MeshCore {
   private readonly pending = new Set<Link>();
   private readonly inboundSlots: InboundSlots;
   private readonly retirement: LinkRetirement;
+  private readonly directory: MemberDirectory;
   private readonly status = new BehaviorSubject<MeshStatus>('offline');
   private readonly neighborSet = new BehaviorSubject<readonly NeighborInfo[]>([]);
   private readonly decisions = new Subject<PropagationDecision>();
@@ -121,6 +123,17 @@ export class Mesh implements MeshCore {
     );
     this.router = new Router(this, options.directTtl, this.discovery);
     this.manager = new NeighborManager(this.managedView(), options.neighbors, this.tuning, options.maintenanceIntervalMs);
+    this.directory = new MemberDirectory(
+      {
+        localPeerId: this.localPeerId, limits: this.limits, neighbors: this.neighborMap, neighbors$: this.neighbors$,
+        sendExtension: (to, kind, payload) => this.sendExtension(to, kind, payload),
+        sign: (bytes) => this.sign(bytes), verify: (peer, bytes, sig) => this.verify(peer, bytes, sig),
+        violation: (from, e) => this.violation(from, e), drop: (code, message) => this.drop(code, message), count: (code) => this.count(code),
+      },
+      this.tuning,
+    );
+    const directory = this.directory;
+    this.extensions.set(MEMBER_ANNOUNCE_KIND, (from, p) => directory.onAnnounce(from, p));
     const tree = this.tree;
     const manager = this.manager;
     const discovery = this.discovery;
@@ -198,6 +211,16 @@ export class Mesh implements MeshCore {
     return this.neighborSet.value;
   }
 
+  /** Hot: replays the mesh-wide member list (this node first), then each join and leave. See {@link MemberDirectory}. */
+  get members$(): Observable<readonly MemberInfo[]> {
+    return this.directory.members$;
+  }
+
+  /** The mesh-wide member list now, this node first. */
+  get members(): readonly MemberInfo[] {
+    return this.directory.members;
+  }
+
   get currentStatus(): MeshStatus {
     return this.status.value;
   }
@@ -206,6 +229,7 @@ export class Mesh implements MeshCore {
   start(): void {
     this.inboundSub = this.options.transport.inbound$.subscribe((link) => void this.accept(link));
     this.manager.start();
+    this.directory.start();
   }
 
   /** Runs one neighbour-maintenance round now (normally they run on a timer). */
@@ -516,6 +540,7 @@ export class Mesh implements MeshCore {
   /** Leaves gracefully: tells neighbours (with referrals), closes links, stops timers. Idempotent. */
   async close(): Promise<void> {
     if (this.isClosed) return;
+    this.directory.close();
     const goodbyes = [...this.neighborMap.values()].map((n) => {
       n.send(encodeFrame({ kind: FrameKind.Disconnect, code: 'PC_OK', message: 'leaving', referrals: this.referralList(n.peerId) }));
       return n;

@@ -4,6 +4,7 @@ import type { Admission } from '../security/admission.js';
 import type { ResolvedPeer } from '../resolver/resolver.js';
 import type { Transport } from '../transport/transport.js';
 import type { PropagationFilter } from './propagation.js';
+import type { MemberDirectory } from './member-directory.js';
 
 /** Neighbour counts the mesh keeps (WCF's defaults). */
 export interface NeighborLimits {
@@ -114,6 +115,17 @@ export interface MeshTuning {
    * @defaultValue 64
    */
   readonly maxPendingInbound: number;
+  /**
+   * Member list: how often a node announces itself to the mesh (see {@link MemberDirectory});
+   * 0 = no member list. @defaultValue 10_000
+   */
+  readonly memberAnnounceMs: number;
+  /** Member list: a member not heard for this long is dropped; at least twice `memberAnnounceMs`. @defaultValue 30_000 */
+  readonly memberTtlMs: number;
+  /** Member list: hops an announcement travels (members farther away are not listed). @defaultValue 8 */
+  readonly memberHops: number;
+  /** Member list: most members kept. @defaultValue 1_024 */
+  readonly maxMembers: number;
 }
 
 /** Defaults for {@link MeshTuning}. */
@@ -145,6 +157,10 @@ export const defaultMeshTuning: MeshTuning = Object.freeze({
   maxFramesPerSecond: 20_000,
   maxFrameBurst: 40_000,
   maxPendingInbound: 64,
+  memberAnnounceMs: 10_000,
+  memberTtlMs: 30_000,
+  memberHops: 8,
+  maxMembers: 1_024,
 } satisfies MeshTuning);
 
 /** Everything a {@link Mesh} is built from. @internal */
@@ -194,6 +210,9 @@ export function resolveTuning(partial: Partial<MeshTuning> | undefined, fail: (m
   if (t.shuffleEveryRounds < 1 || t.shuffleSize < 1) throw fail('shuffleEveryRounds and shuffleSize must be at least 1');
   if ((t.maxMessagesPerSecond > 0 && t.maxMessageBurst < 1) || (t.maxFramesPerSecond > 0 && t.maxFrameBurst < 1)) {
     throw fail('maxMessageBurst and maxFrameBurst must be at least 1 when their rate is set');
+  }
+  if (t.memberAnnounceMs > 0 && (t.memberTtlMs < 2 * t.memberAnnounceMs || t.memberHops < 1)) {
+    throw fail('memberTtlMs must be at least twice memberAnnounceMs, and memberHops at least 1');
   }
   return t;
 }

@@ -16,6 +16,7 @@ import type { RecordClass } from '../records/record-type-descriptor.js';
 import type { RecordsOptions } from '../records/records-options.js';
 import { type HandshakeTiming, Mesh, type MeshStatus } from '../mesh/mesh.js';
 import type { MeshStats } from '../mesh/mesh-stats.js';
+import type { MemberInfo } from '../mesh/member-directory.js';
 import type { NeighborInfo } from '../mesh/neighbor.js';
 import { defaultNeighborLimits } from '../mesh/options.js';
 import type { PropagationDecision } from '../mesh/propagation.js';
@@ -271,6 +272,24 @@ export class PeerNode {
    */
   get neighbors(): readonly NeighborInfo[] {
     return this.mesh.neighborList;
+  }
+
+  /**
+   * Hot: who is in the mesh (not only the neighbours), this node first; replays the list, then
+   * emits on each join and leave.
+   *
+   * @remarks Built from small announcements each node floods every `mesh.memberAnnounceMs` (10 s)
+   * with a hop limit of `mesh.memberHops` (8). A member that closes leaves every list as fast as a
+   * flood travels; one that crashes within `memberTtlMs + memberAnnounceMs` (30–42.5 s by default).
+   * A new neighbour hands over its whole list at once. See docs/mesh.md, "Members".
+   */
+  get members$(): Observable<readonly MemberInfo[]> {
+    return this.mesh.members$;
+  }
+
+  /** The mesh-wide member list now, this node first (see {@link PeerNode.members$} for its staleness). */
+  get members(): readonly MemberInfo[] {
+    return this.mesh.members;
   }
 
   /** Hot: one decision per message handled (delivered, relayed, dropped, and why). */
