@@ -122,7 +122,8 @@ export class Channel {
     const body = make();
     if (!wantsReply) {
       const failure = this.trySend(body, hops);
-      return failure === undefined ? Promise.resolve(undefined) : Promise.reject(failure);
+      // Backpressure: while large messages pile up to send, a one-way call resolves only once they drain.
+      return failure === undefined ? this.mesh.whenSendable() : Promise.reject(failure);
     }
     const answer = this.tracker.single(body.id, style.target, timeoutMs);
     const failure = this.trySend(body, hops, () => this.tracker.cancel(body.id));

@@ -6,6 +6,7 @@ import type { DeliveredMessage } from './delivered-message.js';
 import { Flooder } from './flooder.js';
 import { LinkGuard } from './link-guard.js';
 import { LinkRetirement } from './link-retirement.js';
+import { LargeMessages } from './chunks/large-messages.js';
 import { MEMBER_ANNOUNCE_KIND, MemberDirectory, type MemberInfo } from './member-directory.js';
 import { HandshakeRefused, awaitHello, dialerHandshake, failLink, refuse, welcome } from './handshake.js';
 import type { MeshCore } from './mesh-core.js';
@@ -73,6 +74,7 @@ export class Mesh implements MeshCore {
   private readonly inboundSlots: InboundSlots;
   private readonly retirement: LinkRetirement;
   private readonly directory: MemberDirectory;
+  private readonly large: LargeMessages;
   private readonly status = new BehaviorSubject<MeshStatus>('offline');
   private readonly neighborSet = new BehaviorSubject<readonly NeighborInfo[]>([]);
   private readonly decisions = new Subject<PropagationDecision>();
@@ -132,6 +134,14 @@ export class Mesh implements MeshCore {
       },
       this.tuning,
     );
+    this.large = new LargeMessages(
+      {
+        limits: this.limits, seen: (key) => this.seen.has(key), violation: (from, e) => this.violation(from, e),
+        count: (code) => this.count(code), drop: (code, message) => this.drop(code, message), complete: (from, frame) => this.onLargeFrame(from, frame),
+      },
+      this.tuning,
+    );
+    for (const [kind, handler] of this.large.handlers()) this.extensions.set(kind, handler);
     const directory = this.directory;
     this.extensions.set(MEMBER_ANNOUNCE_KIND, (from, p) => directory.onAnnounce(from, p));
     const tree = this.tree;
@@ -195,6 +205,19 @@ export class Mesh implements MeshCore {
   /** What neighbour maintenance has done so far. */
   get maintenanceStats(): Readonly<MaintenanceStats> {
     return this.manager.stats;
+  }
+
+  /** Largest message sent or taken; above `limits.maxFrameBytes` it travels in chunks. */
+  get maxMessageBytes(): number {
+    return this.tuning.maxMessageBytes;
+  }
+
+  /**
+   * Settles once this node holds at most `chunkQueueHighBytes` of large messages to send (at
+   * once when it does): what a sender of large messages awaits, so memory stays bounded.
+   */
+  whenSendable(): Promise<void> {
+    return this.large.sender.whenSendable();
   }
 
   /** Whether {@link Mesh.close} has run. */
@@ -363,6 +386,7 @@ export class Mesh implements MeshCore {
 
   /** Adds a handshaken neighbour; returns undefined if it lost the duplicate-link rule. */
   private register(neighbor: Neighbor): Neighbor | undefined {
+    neighbor.chunker = this.large.sender;
     if (this.isClosed) {
       neighbor.link.close(ErrorCode.CLOSED, 'node is closing');
       return undefined;
@@ -449,6 +473,20 @@ export class Mesh implements MeshCore {
     } catch (error) {
       this.report(toPeerChannelError(error, ErrorCode.INTERNAL));
     }
+  }
+
+  /** A large frame, reassembled from chunks: only floods and directed messages come this way. */
+  private onLargeFrame(from: Neighbor, data: Uint8Array): void {
+    let frame;
+    try {
+      frame = decodeFrame(data, this.large.largeLimits);
+    } catch (error) {
+      this.violation(from, toPeerChannelError(error, ErrorCode.FRAME_DECODE));
+      return;
+    }
+    if (frame.kind === FrameKind.Flood) this.flooder.receive(from, frame as Extract<typeof frame, { kind: 10 }>);
+    else if (frame.kind === FrameKind.Direct) this.router.receive(from, frame as Extract<typeof frame, { kind: 11 }>);
+    else this.violation(from, new PeerChannelError(ErrorCode.CHUNK_INVALID, `a chunked frame of kind ${frame.kind}: only messages are chunked`));
   }
 
   // ---- MeshCore ----
@@ -551,6 +589,7 @@ export class Mesh implements MeshCore {
     this.tree.close();
     this.discovery.close();
     this.retirement.close();
+    this.large.close();
     this.inboundSub?.unsubscribe();
     for (const n of goodbyes) n.link.close('PC_OK', 'leaving');
     for (const link of this.pending) link.close(ErrorCode.CLOSED, 'node is closing');

@@ -34,6 +34,8 @@ export class Neighbor {
   retired = false;
   /** The other side said it retired the link. @internal */
   peerRetired = false;
+  /** Takes frames larger than one link frame (set by the mesh). @internal */
+  chunker: { readonly frameBytes: number; send(to: Neighbor, frame: Uint8Array): boolean } | undefined;
 
   constructor(
     readonly peerId: string,
@@ -66,6 +68,7 @@ export class Neighbor {
   /** Queues a frame; returns false (and counts) if the link refused it. */
   send(frame: Uint8Array): boolean {
     if (!this.link.isOpen || this.retired) return false;
+    if (this.chunker !== undefined && frame.length > this.chunker.frameBytes) return this.chunker.send(this, frame);
     try {
       this.link.send(frame);
       return true;

@@ -5,6 +5,7 @@ import type { ResolvedPeer } from '../resolver/resolver.js';
 import type { Transport } from '../transport/transport.js';
 import type { PropagationFilter } from './propagation.js';
 import type { MemberDirectory } from './member-directory.js';
+import { type ChunkTuning, defaultChunkTuning } from './chunks/chunk-options.js';
 
 /** Neighbour counts the mesh keeps (WCF's defaults). */
 export interface NeighborLimits {
@@ -37,7 +38,7 @@ export type BroadcastMode = 'flood' | 'tree';
  * Every bound here limits what a peer can make this node hold or send; see `docs/mesh.md` for
  * how each one is used.
  */
-export interface MeshTuning {
+export interface MeshTuning extends ChunkTuning {
   /** @defaultValue `'flood'` */
   readonly broadcast: BroadcastMode;
   /** Known, not connected peers kept for fast repair (HyParView's passive view). @defaultValue 30 */
@@ -161,6 +162,7 @@ export const defaultMeshTuning: MeshTuning = Object.freeze({
   memberTtlMs: 30_000,
   memberHops: 8,
   maxMembers: 1_024,
+  ...defaultChunkTuning,
 } satisfies MeshTuning);
 
 /** Everything a {@link Mesh} is built from. @internal */
@@ -210,6 +212,9 @@ export function resolveTuning(partial: Partial<MeshTuning> | undefined, fail: (m
   if (t.shuffleEveryRounds < 1 || t.shuffleSize < 1) throw fail('shuffleEveryRounds and shuffleSize must be at least 1');
   if ((t.maxMessagesPerSecond > 0 && t.maxMessageBurst < 1) || (t.maxFramesPerSecond > 0 && t.maxFrameBurst < 1)) {
     throw fail('maxMessageBurst and maxFrameBurst must be at least 1 when their rate is set');
+  }
+  if (t.chunkLinkWatermark < 1 || t.maxPartialsPerNeighbor < 1 || t.maxPartialsPerOrigin < 1 || t.chunkTimeoutMs < 1 || t.maxChunkQueueBytes < t.maxMessageBytes) {
+    throw fail('chunkLinkWatermark, maxPartialsPerNeighbor, maxPartialsPerOrigin and chunkTimeoutMs must be at least 1, and maxChunkQueueBytes at least maxMessageBytes');
   }
   if (t.memberAnnounceMs > 0 && (t.memberTtlMs < 2 * t.memberAnnounceMs || t.memberHops < 1)) {
     throw fail('memberTtlMs must be at least twice memberAnnounceMs, and memberHops at least 1');
