@@ -24,7 +24,7 @@ async function pair(tuning: Partial<MeshTuning> = {}): Promise<{ honest: LabPeer
   return { honest: honest!, hostile: hostile!, send, closed };
 }
 
-const start = (stream: number, total: number, origin: string, id = randomBytes(16)) => [stream, total, id, origin];
+const start = (stream: number, total: number, origin: string, id: Uint8Array = randomBytes(16)) => [stream, total, id, origin];
 const piece = (n: number) => randomBytes(n);
 
 describe('hostile chunk input: each violation costs little and closes the link with its code', () => {
