@@ -8,7 +8,7 @@ export const MEMBER_ANNOUNCE_KIND = 28;
 
 /** Bounds and timing of the mesh-wide member list. */
 export interface MemberTuning {
-  /** How often a node announces itself; 0 = no member list (nothing sent, only itself listed). @defaultValue 10_000 */
+  /** How often a node announces itself; 0 = no member list (nothing sent, only itself listed). @defaultValue 0 (off) */
   readonly memberAnnounceMs: number;
   /** A member not heard for this long is dropped from the list (its crash is noticed within this). @defaultValue 30_000 */
   readonly memberTtlMs: number;

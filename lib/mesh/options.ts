@@ -118,7 +118,9 @@ export interface MeshTuning extends ChunkTuning {
   readonly maxPendingInbound: number;
   /**
    * Member list: how often a node announces itself to the mesh (see {@link MemberDirectory});
-   * 0 = no member list. @defaultValue 10_000
+   * 0 = no member list (only this node is listed). Off by default: every member's announcement
+   * reaches every node each interval, which a large mesh pays for; 10_000 is a good value.
+   * @defaultValue 0
    */
   readonly memberAnnounceMs: number;
   /** Member list: a member not heard for this long is dropped; at least twice `memberAnnounceMs`. @defaultValue 30_000 */
@@ -158,7 +160,7 @@ export const defaultMeshTuning: MeshTuning = Object.freeze({
   maxFramesPerSecond: 20_000,
   maxFrameBurst: 40_000,
   maxPendingInbound: 64,
-  memberAnnounceMs: 10_000,
+  memberAnnounceMs: 0,
   memberTtlMs: 30_000,
   memberHops: 8,
   maxMembers: 1_024,

@@ -278,9 +278,10 @@ export class PeerNode {
    * Hot: who is in the mesh (not only the neighbours), this node first; replays the list, then
    * emits on each join and leave.
    *
-   * @remarks Built from small announcements each node floods every `mesh.memberAnnounceMs` (10 s)
+   * @remarks Off unless `mesh.memberAnnounceMs` is set (e.g. 10_000): then built from small
+   * announcements each node floods every `memberAnnounceMs`
    * with a hop limit of `mesh.memberHops` (8). A member that closes leaves every list as fast as a
-   * flood travels; one that crashes within `memberTtlMs + memberAnnounceMs` (30–42.5 s by default).
+   * flood travels; one that crashes within `memberTtlMs + memberAnnounceMs`.
    * A new neighbour hands over its whole list at once. See docs/mesh.md, "Members".
    */
   get members$(): Observable<readonly MemberInfo[]> {
