@@ -25,6 +25,7 @@ export { withinHops, fromPeer, ofOperation, notFromSelf } from './channel/operat
 export type { MeshStatus, HandshakeTiming } from './mesh/mesh.js';
 export type { MeshStats } from './mesh/mesh-stats.js';
 export type { NeighborInfo } from './mesh/neighbor.js';
+export type { MemberInfo } from './mesh/member-directory.js';
 export { defaultMeshTuning, type NeighborLimits, type BroadcastMode, type MeshTuning } from './mesh/options.js';
 export type { MaintenanceStats } from './mesh/neighbor-manager.js';
 export type { PropagationFilter, PropagationAction, PropagationMessage, PropagationDecision, MessageOrigin } from './mesh/propagation.js';

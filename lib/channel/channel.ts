@@ -134,7 +134,8 @@ export class Channel {
     let result: Promise<unknown>;
     if (!wantsReply) {
       const failure = this.trySend(body, hops);
-      result = failure === undefined ? Promise.resolve(undefined) : Promise.reject(failure);
+      // Backpressure: while large messages pile up to send, a one-way call resolves only once they drain.
+      result = failure === undefined ? this.mesh.whenSendable() : Promise.reject(failure);
     } else {
       result = this.tracker.single(body.id, style.target, timeoutMs, excludeSelf);
       const failure = this.trySend(body, hops, () => this.tracker.cancel(body.id));

@@ -122,6 +122,23 @@ export const ErrorCode = {
    * neighbour, or (in message-signing modes) it is not signed by its target. Nothing is learned.
    */
   ROUTE_FORGED: 'PC_ERR_ROUTE_FORGED',
+  /**
+   * A member announcement was not taken: the member list is at `maxMembers`, the member
+   * announced again sooner than half its announce interval allows, or its sequence is out of range.
+   */
+  MEMBERS_LIMIT: 'PC_ERR_MEMBERS_LIMIT',
+
+  // large messages, sent in chunks (docs/mesh.md, "Large messages")
+  /** A message larger than `maxMessageBytes`, sent or announced in a first chunk: refused, and the link closes. */
+  MESSAGE_TOO_LARGE: 'PC_ERR_MESSAGE_TOO_LARGE',
+  /** A chunk that breaks the chunk protocol (unknown stream, out of order, overlapping, past its total): the link closes. */
+  CHUNK_INVALID: 'PC_ERR_CHUNK_INVALID',
+  /** A neighbour or an origin has more partial messages or bytes in reassembly than the bounds allow: the link closes. */
+  REASSEMBLY_LIMIT: 'PC_ERR_REASSEMBLY_LIMIT',
+  /** A partial message did not complete within `chunkTimeoutMs`: dropped, and the link closes. */
+  REASSEMBLY_TIMEOUT: 'PC_ERR_REASSEMBLY_TIMEOUT',
+  /** A large message could not be queued: this node already holds `maxChunkQueueBytes` of large messages to send. */
+  CHUNK_QUEUE_FULL: 'PC_ERR_CHUNK_QUEUE_FULL',
 
   // per-peer connection and rate bounds (docs/security.md, "Connection and rate bounds")
   /** A link's send queue holds more than `maxPendingSendBytes` bytes. */

@@ -14,6 +14,8 @@ import type { TraceHook } from './trace-hook.js';
 export interface MeshCore {
   readonly localPeerId: string;
   readonly limits: FrameLimits;
+  /** Largest message this node sends or takes; above `limits.maxFrameBytes` it goes in chunks. */
+  readonly maxMessageBytes: number;
   readonly seen: SeenCache;
   readonly stats: MeshStats;
   readonly filter: PropagationFilter | undefined;

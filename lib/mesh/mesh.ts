@@ -5,6 +5,9 @@ import type { Link } from '../transport/transport.js';
 import type { DeliveredMessage } from './delivered-message.js';
 import { Flooder } from './flooder.js';
 import { LinkGuard } from './link-guard.js';
+import { LinkRetirement } from './link-retirement.js';
+import { LargeMessages } from './chunks/large-messages.js';
+import { MEMBER_ANNOUNCE_KIND, MemberDirectory, type MemberInfo } from './member-directory.js';
 import { HandshakeRefused, awaitHello, dialerHandshake, failLink, refuse, welcome } from './handshake.js';
 import type { MeshCore } from './mesh-core.js';
 import { MeshFrameKind } from './mesh-frames.js';
@@ -73,6 +76,9 @@ export class Mesh implements MeshCore {
   private readonly extensions = new Map<number, ExtensionHandler>();
   private readonly pending = new Set<Link>();
   private readonly inboundSlots: InboundSlots;
+  private readonly retirement: LinkRetirement;
+  private readonly directory: MemberDirectory;
+  private readonly large: LargeMessages;
   private readonly status = new BehaviorSubject<MeshStatus>('offline');
   private readonly neighborSet = new BehaviorSubject<readonly NeighborInfo[]>([]);
   private readonly decisions = new Subject<PropagationDecision>();
@@ -111,6 +117,7 @@ export class Mesh implements MeshCore {
     this.seen = new SeenCache(options.seenTtlMs, options.seenMaxEntries);
     this.tuning = resolveTuning(options.tuning, (m) => new PeerChannelError(ErrorCode.INVALID_ARGUMENT, m));
     this.inboundSlots = new InboundSlots(this.tuning.maxPendingInbound);
+    this.retirement = new LinkRetirement(options.handshakeTimeoutMs, (n, data) => this.onFrame(n, data));
     this.tree = new TreeBroadcast(this, this.tuning, this.tuning.broadcast === 'tree');
     this.flooder = new Flooder(this, this.tree.active ? this.tree : undefined);
     this.discovery = new RouteDiscovery(
@@ -129,6 +136,25 @@ export class Mesh implements MeshCore {
     );
     this.router = new Router(this, options.directTtl, this.discovery);
     this.manager = new NeighborManager(this.managedView(), options.neighbors, this.tuning, options.maintenanceIntervalMs);
+    this.directory = new MemberDirectory(
+      {
+        localPeerId: this.localPeerId, limits: this.limits, neighbors: this.neighborMap, neighbors$: this.neighbors$,
+        sendExtension: (to, kind, payload) => this.sendExtension(to, kind, payload),
+        sign: (bytes) => this.sign(bytes), verify: (peer, bytes, sig) => this.verify(peer, bytes, sig),
+        violation: (from, e) => this.violation(from, e), drop: (code, message) => this.drop(code, message), count: (code) => this.count(code),
+      },
+      this.tuning,
+    );
+    this.large = new LargeMessages(
+      {
+        limits: this.limits, seen: (key) => this.seen.has(key), violation: (from, e) => this.violation(from, e),
+        count: (code) => this.count(code), drop: (code, message) => this.drop(code, message), complete: (from, frame) => this.onLargeFrame(from, frame),
+      },
+      this.tuning,
+    );
+    for (const [kind, handler] of this.large.handlers()) this.extensions.set(kind, handler);
+    const directory = this.directory;
+    this.extensions.set(MEMBER_ANNOUNCE_KIND, (from, p) => directory.onAnnounce(from, p));
     const tree = this.tree;
     const manager = this.manager;
     const discovery = this.discovery;
@@ -193,6 +219,19 @@ export class Mesh implements MeshCore {
     return this.manager.stats;
   }
 
+  /** Largest message sent or taken; above `limits.maxFrameBytes` it travels in chunks. */
+  get maxMessageBytes(): number {
+    return this.tuning.maxMessageBytes;
+  }
+
+  /**
+   * Settles once this node holds at most `chunkQueueHighBytes` of large messages to send (at
+   * once when it does): what a sender of large messages awaits, so memory stays bounded.
+   */
+  whenSendable(): Promise<void> {
+    return this.large.sender.whenSendable();
+  }
+
   /** Whether {@link Mesh.close} has run. */
   get closed(): boolean {
     return this.isClosed;
@@ -200,6 +239,21 @@ export class Mesh implements MeshCore {
 
   get neighbors(): ReadonlyMap<string, Neighbor> {
     return this.neighborMap;
+  }
+
+  /** The neighbour set as `neighbors$` last reported it. */
+  get neighborList(): readonly NeighborInfo[] {
+    return this.neighborSet.value;
+  }
+
+  /** Hot: replays the mesh-wide member list (this node first), then each join and leave. See {@link MemberDirectory}. */
+  get members$(): Observable<readonly MemberInfo[]> {
+    return this.directory.members$;
+  }
+
+  /** The mesh-wide member list now, this node first. */
+  get members(): readonly MemberInfo[] {
+    return this.directory.members;
   }
 
   get currentStatus(): MeshStatus {
@@ -223,6 +277,7 @@ export class Mesh implements MeshCore {
   start(): void {
     this.inboundSub = this.options.transport.inbound$.subscribe((link) => void this.accept(link));
     this.manager.start();
+    this.directory.start();
   }
 
   /** Runs one neighbour-maintenance round now (normally they run on a timer). */
@@ -293,6 +348,8 @@ export class Mesh implements MeshCore {
       return neighborInfo(neighbor);
     } catch (error) {
       if (error instanceof HandshakeRefused) this.manager.referred(error.referrals);
+      // A link that lost the duplicate-link rule after both sides took it is retired, not cut.
+      if (this.retirement.holds(link)) throw toPeerChannelError(error);
       throw failLink(link, error);
     } finally {
       this.pending.delete(link);
@@ -355,6 +412,7 @@ export class Mesh implements MeshCore {
 
   /** Adds a handshaken neighbour; returns undefined if it lost the duplicate-link rule. */
   private register(neighbor: Neighbor): Neighbor | undefined {
+    neighbor.chunker = this.large.sender;
     if (this.isClosed) {
       neighbor.link.close(ErrorCode.CLOSED, 'node is closing');
       return undefined;
@@ -362,10 +420,10 @@ export class Mesh implements MeshCore {
     const existing = this.neighborMap.get(neighbor.peerId);
     if (existing !== undefined) {
       if (!this.newLinkWins(existing, neighbor.link, neighbor.peerId)) {
-        neighbor.link.close(ErrorCode.DUPLICATE_LINK, 'already linked');
+        this.retirement.retire(neighbor);
         return undefined;
       }
-      existing.link.close(ErrorCode.DUPLICATE_LINK, 'replaced by a preferred link');
+      this.retirement.retire(existing);
     }
     this.neighborMap.set(neighbor.peerId, neighbor);
     if (log.enabled) log('%s linked to %s (%s)', this.localPeerId.slice(0, 8), neighbor.peerId.slice(0, 8), neighbor.direction);
@@ -421,6 +479,10 @@ export class Mesh implements MeshCore {
         case FrameKind.Disconnect: {
           const d = frame as DisconnectFrame;
           this.manager.referred(d.referrals);
+          if (d.code === ErrorCode.DUPLICATE_LINK) {
+            this.retirement.noticed(from);
+            return;
+          }
           const pruned = d.code === ErrorCode.NOT_USEFUL;
           if (pruned) this.count(ErrorCode.NOT_USEFUL);
           from.link.close(pruned ? ErrorCode.NOT_USEFUL : 'PC_OK', pruned ? 'pruned by the other side' : 'peer left');
@@ -438,6 +500,20 @@ export class Mesh implements MeshCore {
     } catch (error) {
       this.report(toPeerChannelError(error, ErrorCode.INTERNAL));
     }
+  }
+
+  /** A large frame, reassembled from chunks: only floods and directed messages come this way. */
+  private onLargeFrame(from: Neighbor, data: Uint8Array): void {
+    let frame;
+    try {
+      frame = decodeFrame(data, this.large.largeLimits);
+    } catch (error) {
+      this.violation(from, toPeerChannelError(error, ErrorCode.FRAME_DECODE));
+      return;
+    }
+    if (frame.kind === FrameKind.Flood) this.flooder.receive(from, frame as Extract<typeof frame, { kind: 10 }>);
+    else if (frame.kind === FrameKind.Direct) this.router.receive(from, frame as Extract<typeof frame, { kind: 11 }>);
+    else this.violation(from, new PeerChannelError(ErrorCode.CHUNK_INVALID, `a chunked frame of kind ${frame.kind}: only messages are chunked`));
   }
 
   // ---- MeshCore ----
@@ -539,6 +615,7 @@ export class Mesh implements MeshCore {
   /** Leaves gracefully: tells neighbours (with referrals), closes links, stops timers. Idempotent. */
   async close(): Promise<void> {
     if (this.isClosed) return;
+    this.directory.close();
     const goodbyes = [...this.neighborMap.values()].map((n) => {
       n.send(encodeFrame({ kind: FrameKind.Disconnect, code: 'PC_OK', message: 'leaving', referrals: this.referralList(n.peerId) }));
       return n;
@@ -548,6 +625,8 @@ export class Mesh implements MeshCore {
     this.manager.stop();
     this.tree.close();
     this.discovery.close();
+    this.retirement.close();
+    this.large.close();
     this.inboundSub?.unsubscribe();
     for (const n of goodbyes) n.link.close('PC_OK', 'leaving');
     for (const link of this.pending) link.close(ErrorCode.CLOSED, 'node is closing');

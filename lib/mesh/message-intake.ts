@@ -23,11 +23,11 @@ const IN_BODY = Object.freeze({ depth: 1, elements: 8 });
  * `PC_ERR_INVALID_ARGUMENT` (see {@link checkPackable}).
  */
 export function encodeOutgoing(core: MeshCore, body: MessageBody): Uint8Array {
-  const budget = core.limits.maxFrameBytes - FRAME_OVERHEAD_BYTES;
+  const budget = Math.max(core.limits.maxFrameBytes, core.maxMessageBytes) - FRAME_OVERHEAD_BYTES;
   checkPackable(body.type === 'call' ? body.args : body.value, budget, core.limits, IN_BODY);
   const bytes = encodeBody(body);
   if (bytes.length > budget) {
-    throw new PeerChannelError(ErrorCode.FRAME_TOO_LARGE, `message of ${bytes.length} bytes exceeds the frame bound ${core.limits.maxFrameBytes}`);
+    throw new PeerChannelError(ErrorCode.FRAME_TOO_LARGE, `message of ${bytes.length} bytes exceeds the message bound ${Math.max(core.limits.maxFrameBytes, core.maxMessageBytes)}`);
   }
   core.seen.add(idKey(body.id));
   core.stats.sent += 1;

@@ -30,6 +30,12 @@ export class Neighbor {
   /** Since when the send queue has been over the slow bound, if it is. */
   slowSince: number | undefined;
   readonly since = Date.now();
+  /** This side retired the link (it lost the duplicate-link rule): nothing more is sent on it. @internal */
+  retired = false;
+  /** The other side said it retired the link. @internal */
+  peerRetired = false;
+  /** Takes frames larger than one link frame (set by the mesh). @internal */
+  chunker: { readonly frameBytes: number; send(to: Neighbor, frame: Uint8Array): boolean } | undefined;
 
   constructor(
     readonly peerId: string,
@@ -61,7 +67,8 @@ export class Neighbor {
 
   /** Queues a frame; returns false (and counts) if the link refused it. */
   send(frame: Uint8Array): boolean {
-    if (!this.link.isOpen) return false;
+    if (!this.link.isOpen || this.retired) return false;
+    if (this.chunker !== undefined && frame.length > this.chunker.frameBytes) return this.chunker.send(this, frame);
     try {
       this.link.send(frame);
       return true;

@@ -4,6 +4,8 @@ import type { Admission } from '../security/admission.js';
 import type { ResolvedPeer } from '../resolver/resolver.js';
 import type { Transport } from '../transport/transport.js';
 import type { PropagationFilter } from './propagation.js';
+import type { MemberDirectory } from './member-directory.js';
+import { type ChunkTuning, defaultChunkTuning } from './chunks/chunk-options.js';
 
 /** Neighbour counts the mesh keeps (WCF's defaults). */
 export interface NeighborLimits {
@@ -36,7 +38,7 @@ export type BroadcastMode = 'flood' | 'tree';
  * Every bound here limits what a peer can make this node hold or send; see `docs/mesh.md` for
  * how each one is used.
  */
-export interface MeshTuning {
+export interface MeshTuning extends ChunkTuning {
   /** @defaultValue `'flood'` */
   readonly broadcast: BroadcastMode;
   /** Known, not connected peers kept for fast repair (HyParView's passive view). @defaultValue 30 */
@@ -129,6 +131,19 @@ export interface MeshTuning {
    * @defaultValue 5
    */
   readonly refusedRetryAttempts: number;
+  /**
+   * Member list: how often a node announces itself to the mesh (see {@link MemberDirectory});
+   * 0 = no member list (only this node is listed). Off by default: every member's announcement
+   * reaches every node each interval, which a large mesh pays for; 10_000 is a good value.
+   * @defaultValue 0
+   */
+  readonly memberAnnounceMs: number;
+  /** Member list: a member not heard for this long is dropped; at least twice `memberAnnounceMs`. @defaultValue 30_000 */
+  readonly memberTtlMs: number;
+  /** Member list: hops an announcement travels (members farther away are not listed). @defaultValue 8 */
+  readonly memberHops: number;
+  /** Member list: most members kept. @defaultValue 1_024 */
+  readonly maxMembers: number;
 }
 
 /** Defaults for {@link MeshTuning}. */
@@ -163,6 +178,11 @@ export const defaultMeshTuning: MeshTuning = Object.freeze({
   refusedRetryDelayMs: 1_000,
   refusedRetryMaxDelayMs: 30_000,
   refusedRetryAttempts: 5,
+  memberAnnounceMs: 0,
+  memberTtlMs: 30_000,
+  memberHops: 8,
+  maxMembers: 1_024,
+  ...defaultChunkTuning,
 } satisfies MeshTuning);
 
 /** Everything a {@link Mesh} is built from. @internal */
@@ -214,6 +234,12 @@ export function resolveTuning(partial: Partial<MeshTuning> | undefined, fail: (m
   if (t.shuffleEveryRounds < 1 || t.shuffleSize < 1) throw fail('shuffleEveryRounds and shuffleSize must be at least 1');
   if ((t.maxMessagesPerSecond > 0 && t.maxMessageBurst < 1) || (t.maxFramesPerSecond > 0 && t.maxFrameBurst < 1)) {
     throw fail('maxMessageBurst and maxFrameBurst must be at least 1 when their rate is set');
+  }
+  if (t.chunkLinkWatermark < 1 || t.maxPartialsPerNeighbor < 1 || t.maxPartialsPerOrigin < 1 || t.chunkTimeoutMs < 1 || t.maxChunkQueueBytes < t.maxMessageBytes) {
+    throw fail('chunkLinkWatermark, maxPartialsPerNeighbor, maxPartialsPerOrigin and chunkTimeoutMs must be at least 1, and maxChunkQueueBytes at least maxMessageBytes');
+  }
+  if (t.memberAnnounceMs > 0 && (t.memberTtlMs < 2 * t.memberAnnounceMs || t.memberHops < 1)) {
+    throw fail('memberTtlMs must be at least twice memberAnnounceMs, and memberHops at least 1');
   }
   return t;
 }

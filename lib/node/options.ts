@@ -44,6 +44,16 @@ export interface PeerNodeOptions {
   readonly propagationFilter?: PropagationFilter;
   /** @defaultValue `{ min: 2, ideal: 3, max: 7 }` */
   readonly neighbors?: Partial<NeighborLimits>;
+  /**
+   * Who makes the links. `'managed'`: neighbour maintenance tops the set up to `neighbors.ideal`
+   * from referrals, the passive view and the resolver, prunes above it, and explores now and
+   * then. `'fixed'`: links are made only by {@link PeerNode.connect} (and by peers that dial this
+   * node, up to `neighbors.max`); the node never dials, prunes or explores by itself, so a
+   * hand-made topology stays as built. Idle and too-slow links are still cut, and a lost link is
+   * not replaced. Same as `neighbors: { min: 0, ideal: 0 }` with `mesh: { exploreIntervalMs: 0 }`.
+   * @defaultValue `'managed'`
+   */
+  readonly topology?: 'managed' | 'fixed';
   /** Bounds on frames from peers. @defaultValue see `defaultFrameLimits` */
   readonly limits?: Partial<FrameLimits>;
   /** @defaultValue 10_000 */

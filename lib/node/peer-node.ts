@@ -16,6 +16,7 @@ import type { RecordClass } from '../records/record-type-descriptor.js';
 import type { RecordsOptions } from '../records/records-options.js';
 import { type HandshakeTiming, Mesh, type MeshStatus } from '../mesh/mesh.js';
 import type { MeshStats } from '../mesh/mesh-stats.js';
+import type { MemberInfo } from '../mesh/member-directory.js';
 import type { NeighborInfo } from '../mesh/neighbor.js';
 import type { MeshRefusal } from '../mesh/refusal-tracker.js';
 import { defaultNeighborLimits, resolveTuning } from '../mesh/options.js';
@@ -107,7 +108,11 @@ export class PeerNode {
     const identity =
       options.identity ?? (keepsIdentity ? await loadOrCreateIdentity(recordsIdentityDirectory(recordsOptions)) : PeerIdentity.generate());
     const limits = { ...defaultFrameLimits, ...options.limits };
-    const neighbors = { ...defaultNeighborLimits, ...options.neighbors };
+    if (options.topology !== undefined && options.topology !== 'managed' && options.topology !== 'fixed') {
+      throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, `topology must be 'managed' or 'fixed', not ${String(options.topology)}`);
+    }
+    const fixedTopology = options.topology === 'fixed';
+    const neighbors = { ...defaultNeighborLimits, ...options.neighbors, ...(fixedTopology ? { min: 0, ideal: 0 } : {}) };
     if (!(neighbors.min >= 0 && neighbors.min <= neighbors.ideal && neighbors.ideal <= neighbors.max && neighbors.max >= 1)) {
       throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, 'neighbours must satisfy 0 <= min <= ideal <= max, max >= 1');
     }
@@ -152,7 +157,7 @@ export class PeerNode {
         seenTtlMs: options.seenTtlMs ?? 300_000,
         seenMaxEntries: options.seenMaxEntries ?? 100_000,
         maintenanceIntervalMs: options.maintenanceIntervalMs ?? 2_000,
-        tuning: options.mesh,
+        tuning: fixedTopology ? { ...options.mesh, exploreIntervalMs: 0 } : options.mesh,
         maxReferrals: 10,
         directTtl: 64,
       });
@@ -316,6 +321,33 @@ export class PeerNode {
   /** Hot; replays the current neighbour set, then each change. */
   get neighbors$(): Observable<readonly NeighborInfo[]> {
     return this.mesh.neighbors$;
+  }
+
+  /**
+   * The current neighbours: the value {@link PeerNode.neighbors$} replays, read synchronously.
+   * A new array on each change; empty after close.
+   */
+  get neighbors(): readonly NeighborInfo[] {
+    return this.mesh.neighborList;
+  }
+
+  /**
+   * Hot: who is in the mesh (not only the neighbours), this node first; replays the list, then
+   * emits on each join and leave.
+   *
+   * @remarks Off unless `mesh.memberAnnounceMs` is set (e.g. 10_000): then built from small
+   * announcements each node floods every `memberAnnounceMs`
+   * with a hop limit of `mesh.memberHops` (8). A member that closes leaves every list as fast as a
+   * flood travels; one that crashes within `memberTtlMs + memberAnnounceMs`.
+   * A new neighbour hands over its whole list at once. See docs/mesh.md, "Members".
+   */
+  get members$(): Observable<readonly MemberInfo[]> {
+    return this.mesh.members$;
+  }
+
+  /** The mesh-wide member list now, this node first (see {@link PeerNode.members$} for its staleness). */
+  get members(): readonly MemberInfo[] {
+    return this.mesh.members;
   }
 
   /** Hot: one decision per message handled (delivered, relayed, dropped, and why). */
