@@ -20,6 +20,7 @@ export type { Transport, TransportFactory, TransportComponents, Link, LinkCloseI
 export { FaultPlan, faultyTransport, FaultyTransport, type FaultOptions, type FaultStats, type FrameFate, type LossMode, type FaultyTransportOptions } from './transport/faults/index.js';
 export { MemoryNetwork, memoryTransport, type MemoryFaults, type MemoryTransportOptions } from './transport/memory/index.js';
 export { RegistrationKeeper, type RegistrationKeeperOptions } from './resolver/registration-keeper.js';
+export { securedMeshOwner, securedMeshName } from './resolver/secured-mesh.js';
 export type { PeerResolver, ResolverFactory, ResolverComponents, ResolvedPeer, Registration, ResolveOptions } from './resolver/resolver.js';
 export { defaultFrameLimits, type FrameLimits } from './codec/index.js';
 
@@ -60,10 +61,10 @@ export {
   RecordSync, recordSync, type RecordSyncStats, type RecordSyncOptions, SyncTree, SyncFrameKind, type SyncReport, type SyncOutcome,
 } from './records/index.js';
 export {
-  Collaboration, presenceMeshAddress, defaultCollaborationLimits, DEFAULT_INVITATION_TTL_MS, MAX_FRIENDLY_NAME_LENGTH, isFriendlyName,
+  Collaboration, presenceMeshAddress, inboxMeshAddress, defaultCollaborationLimits, DEFAULT_INVITATION_TTL_MS, MAX_FRIENDLY_NAME_LENGTH, isFriendlyName,
   contactCardFor, parseContactCard, PEER_ID_PROPERTY, ENDPOINT_PROPERTY, ContactStore, exportIdentity, importIdentity, IDENTITY_EXPORT_FORMAT,
   IdentityManager, sealInvitation, openInvitation, PresenceStatus, isPresenceStatus,
   type CollaborationOptions, type Application, type PublishedObject, type CollaborationLimits, type ContactCard, type Contact, type ContactStoreOptions,
   type ExportedIdentity, type NamedIdentity, type InvitationBody, type InvitationResponse, type InvitationOutcome, type ReceivedInvitation,
-  type ReceivedInvitationEnd, type InviteOptions, type PresenceInfo,
+  type ReceivedInvitationEnd, type InviteOptions, type PresenceInfo, type NearbyPerson, type InvitationStats,
 } from './collaboration/index.js';
