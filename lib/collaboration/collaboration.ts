@@ -9,73 +9,15 @@ import type { RecordClass } from '../records/record-type-descriptor.js';
 import { securedMeshName } from '../resolver/secured-mesh.js';
 import { CollaborationContract } from './collaboration-contract.js';
 import type { Contact } from './contact-store.js';
+import { Visits, waitOnline } from './visits.js';
+import { checkInviteOptions } from './invitation-envelope.js';
+import type { Application, CollaborationOptions, NearbyPerson, PublishedObject } from './collaboration-options.js';
 import { INBOX_CLASSIFIER, type PeopleNodeOptions, openInboxNode, openPresenceNode } from './people-meshes.js';
-import { type CollaborationLimits, DEFAULT_INVITATION_TTL_MS, defaultCollaborationLimits } from './collaboration-limits.js';
+import { type CollaborationLimits, defaultCollaborationLimits } from './collaboration-limits.js';
 import { contactCardFor } from './contact-card.js';
 import type { ContactStore } from './contact-store.js';
 import { type InvitationOutcome, InvitationDesk, type InvitationStats, type InviteOptions, type ReceivedInvitation } from './invitations.js';
 import { type PresenceInfo, PresenceRecord, PresenceStatus, PublishedObjectRecord, isPresenceStatus } from './presence-status.js';
-
-/** A registered application: what invitations are for. */
-export interface Application {
-  /** 1..64 characters: letters, digits, `.`, `_`, `-`. */
-  readonly id: string;
-  /** At most 255 characters. */
-  readonly description: string;
-}
-
-/** A small object a user publishes with its presence. */
-export interface PublishedObject {
-  readonly name: string;
-  readonly data: Uint8Array;
-}
-
-/** A person near me on the LAN (People Near Me) who runs PeerChannel collaboration: someone I can invite. */
-export interface NearbyPerson {
-  readonly peerId: string;
-  /** The name the person announces (unauthenticated: multicast DNS proves nothing). */
-  readonly displayName: string;
-  /** Where the person's nodes listen; dialled with the peer id pinned, which proves who answers. */
-  readonly addresses: readonly string[];
-  /** The contact of that peer id in my contact store, if I have its card. */
-  readonly contact: Contact | undefined;
-}
-
-/** Options of {@link Collaboration.open}. */
-export interface CollaborationOptions {
-  /** Who I am (e.g. from `IdentityManager`). */
-  readonly identity: PeerIdentity;
-  /** My friendly name, written on my card. */
-  readonly name: string;
-  /** My contacts: whose invitations are trusted, whose cards I hold. */
-  readonly contacts: ContactStore;
-  /**
-   * Node options for every mesh this user joins (transport, resolver: the local resolver by
-   * default; `pnrpResolver()` to find contacts anywhere, `lanResolver()` on the LAN).
-   * @defaultValue `{}`
-   */
-  readonly node?: PeopleNodeOptions;
-  /**
-   * A running People Near Me: I announce myself on it (my name and my inbox) so that people near me
-   * can invite me, and {@link Collaboration.nearby$} lists the people it finds. Pass the same one
-   * to `lanResolver({ presence })` in `node` to find contacts' presence on the LAN through it.
-   * @defaultValue none: not announced, nobody listed
-   */
-  readonly peopleNearMe?: PeopleNearMe;
-  /**
-   * Accept invitations only from trusted contacts; false lets anyone whose signature verifies invite.
-   * @defaultValue true
-   */
-  readonly trustedInvitationsOnly?: boolean;
-  /** How long a presence record lives unless refreshed; it is refreshed every third of this. @defaultValue 30_000 */
-  readonly presenceTtlMs?: number;
-  /** How long {@link Collaboration.invite} waits for the invitee's presence mesh to come online. @defaultValue 10_000 */
-  readonly joinTimeoutMs?: number;
-  /** The status published on open. @defaultValue `Online` */
-  readonly status?: PresenceStatus;
-  /** @defaultValue `defaultCollaborationLimits` */
-  readonly limits?: Partial<CollaborationLimits>;
-}
 
 const APP_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const OBJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -108,10 +50,8 @@ export class Collaboration {
   private readonly limits: CollaborationLimits;
   private readonly desk: InvitationDesk;
   private readonly apps = new Map<string, Application>();
-  /** Contacts' presence meshes I watch, by owner. */
-  private readonly watching = new Map<string, Promise<PeerNode>>();
-  /** Invitees' inboxes I joined, by owner. */
-  private readonly inboxes = new Map<string, Promise<PeerNode>>();
+  /** My nodes in contacts' presence meshes and invitees' inboxes. */
+  private readonly visits: Visits;
   private presenceId: string | undefined;
   private current: PresenceInfo;
   private refresher: NodeJS.Timeout | undefined;
@@ -127,6 +67,7 @@ export class Collaboration {
     readonly inbox: PeerNode,
   ) {
     this.limits = { ...defaultCollaborationLimits, ...options.limits };
+    this.visits = new Visits(this.limits.maxWatchedContacts);
     this.current = { peerId: node.peerId, status: options.status ?? PresenceStatus.Online, note: '' };
     this.desk = new InvitationDesk(
       options.identity,
@@ -349,8 +290,7 @@ export class Collaboration {
       this.current = { peerId: this.peerId, status: PresenceStatus.Offline, note: '' };
       await this.publish().catch((e: unknown) => this.report(e));
       await this.options.peopleNearMe?.unpublish(this.peerId).catch((e: unknown) => this.report(e));
-      const nodes = await Promise.allSettled([...this.watching.values(), ...this.inboxes.values()]);
-      await Promise.allSettled(nodes.map((n) => (n.status === 'fulfilled' ? n.value.close() : undefined)));
+      await this.visits.close();
       await Promise.allSettled([this.node.close(), this.inbox.close()]);
     })();
     return this.closing;
@@ -404,65 +344,25 @@ export class Collaboration {
 
   /** Joins `owner`'s presence mesh (once), to watch it. */
   private join(owner: string): Promise<PeerNode> {
-    return this.joinOnce(this.watching, owner, () => openPresenceNode(this.options.identity, this.options.node ?? {}, owner, () => false, 1));
+    this.assertOpen();
+    return this.visits.get('presence', owner, () => openPresenceNode(this.options.identity, this.options.node ?? {}, owner, () => false, 1));
   }
 
   /** Joins `owner`'s inbox (once), to invite it; `addresses` are dialled besides what the resolver finds. */
-  private joinInbox(owner: string, addresses: readonly string[]): Promise<PeerNode> {
-    const known = this.inboxes.get(owner);
-    return this.joinOnce(this.inboxes, owner, () => openInboxNode(this.options.identity, this.options.node ?? {}, owner, 1).then((node) => {
-      this.hostOn(node, owner);
-      return node;
-    })).then(async (node) => {
-      if (known === undefined || node.status !== 'online') await this.dialAny(node, owner, addresses);
-      return node;
-    });
-  }
-
-  private async dialAny(node: PeerNode, owner: string, addresses: readonly string[]): Promise<void> {
-    for (const address of addresses) {
-      if (node.status === 'online') return;
-      try {
-        await node.connect(address, owner);
-        return;
-      } catch (error) {
-        // Another address may be the right node (a person runs one node per mesh); the last
-        // failure shows as the invitation's CONTACT_OFFLINE after joinTimeoutMs.
-        this.report(error);
-      }
-    }
-  }
-
-  private joinOnce(into: Map<string, Promise<PeerNode>>, owner: string, open: () => Promise<PeerNode>): Promise<PeerNode> {
+  private async joinInbox(owner: string, addresses: readonly string[]): Promise<PeerNode> {
     this.assertOpen();
-    const known = into.get(owner);
-    if (known !== undefined) return known;
-    if (into.size >= this.limits.maxWatchedContacts) {
-      return Promise.reject(new PeerChannelError(ErrorCode.CONTACT_LIMIT, `already in ${this.limits.maxWatchedContacts} meshes of other users`));
-    }
-    const opening = open().then((node) => {
-      if (this.closing !== undefined) {
-        void node.close();
-        throw new PeerChannelError(ErrorCode.CLOSED, 'closed');
-      }
-      return node;
-    });
-    into.set(owner, opening);
-    opening.catch(() => into.get(owner) === opening && into.delete(owner));
-    return opening;
+    const node = await this.visits.get('inbox', owner, () => openInboxNode(this.options.identity, this.options.node ?? {}, owner, 1).then((n) => {
+      this.hostOn(n, owner);
+      return n;
+    }));
+    await this.visits.dialAny(node, owner, addresses);
+    return node;
   }
 
   private checkInvite(peerId: string, application: string, options: InviteOptions): number {
     this.assertOpen();
     if (!this.apps.has(application)) throw new PeerChannelError(ErrorCode.APPLICATION_UNKNOWN, `register application '${application}' before inviting to it`);
-    const ttlMs = options.ttlMs ?? DEFAULT_INVITATION_TTL_MS;
-    if (!(Number.isInteger(ttlMs) && ttlMs > 0 && ttlMs <= this.limits.maxInvitationTtlMs)) throw new PeerChannelError(ErrorCode.INVITATION_INVALID, `an invitation lives 1..${this.limits.maxInvitationTtlMs} ms`);
-    if (options.message !== undefined && (typeof options.message !== 'string' || [...options.message].length > this.limits.maxInvitationMessageLength)) {
-      throw new PeerChannelError(ErrorCode.INVITATION_INVALID, `an invitation message has at most ${this.limits.maxInvitationMessageLength} characters`);
-    }
-    if (options.data !== undefined && (!(options.data instanceof Uint8Array) || options.data.byteLength > this.limits.maxInvitationDataBytes)) {
-      throw new PeerChannelError(ErrorCode.INVITATION_INVALID, `invitation data has at most ${this.limits.maxInvitationDataBytes} bytes`);
-    }
+    const ttlMs = checkInviteOptions(this.limits, options);
     if (typeof peerId !== 'string' || !/^[0-9a-f]{64}$/.test(peerId)) throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, 'a peer id is 64 lowercase hex digits');
     if (peerId === this.peerId) throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, 'cannot invite myself');
     return ttlMs;
@@ -470,26 +370,8 @@ export class Collaboration {
 
   private async inviteThrough(peerId: string, addresses: readonly string[], application: string, ttlMs: number, options: InviteOptions): Promise<InvitationOutcome> {
     const node = await this.joinInbox(peerId, addresses);
-    await this.waitOnline(node, options.signal);
+    await waitOnline(node, this.options.joinTimeoutMs ?? 10_000, options.signal);
     return this.desk.invite(peerId, peerId, application, ttlMs, options);
-  }
-
-  private async waitOnline(node: PeerNode, signal: AbortSignal | undefined): Promise<void> {
-    if (node.status === 'online') return;
-    const timeoutMs = this.options.joinTimeoutMs ?? 10_000;
-    await new Promise<void>((resolve, reject) => {
-      const done = (error?: PeerChannelError) => {
-        clearTimeout(timer);
-        sub.unsubscribe();
-        signal?.removeEventListener('abort', onAbort);
-        if (error) reject(error);
-        else resolve();
-      };
-      const onAbort = () => done(new PeerChannelError(ErrorCode.ABORTED, 'aborted'));
-      const timer = setTimeout(() => done(new PeerChannelError(ErrorCode.CONTACT_OFFLINE, 'the contact did not come online in time')), timeoutMs);
-      const sub = node.status$.subscribe((s) => s === 'online' && queueMicrotask(() => done()));
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
   }
 
   private hostOn(node: PeerNode, key: string): void {

@@ -1,4 +1,5 @@
-export { Collaboration, type CollaborationOptions, type Application, type PublishedObject, type NearbyPerson } from './collaboration.js';
+export { Collaboration } from './collaboration.js';
+export type { CollaborationOptions, Application, PublishedObject, NearbyPerson } from './collaboration-options.js';
 export { presenceMeshAddress, inboxMeshAddress } from './people-meshes.js';
 export { defaultCollaborationLimits, DEFAULT_INVITATION_TTL_MS, MAX_FRIENDLY_NAME_LENGTH, isFriendlyName, type CollaborationLimits } from './collaboration-limits.js';
 export { contactCardFor, parseContactCard, PEER_ID_PROPERTY, ENDPOINT_PROPERTY, type ContactCard } from './contact-card.js';
