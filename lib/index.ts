@@ -30,6 +30,7 @@ export { defaultMeshTuning, type NeighborLimits, type BroadcastMode, type MeshTu
 export type { MaintenanceStats } from './mesh/neighbor-manager.js';
 export type { PropagationFilter, PropagationAction, PropagationMessage, PropagationDecision, MessageOrigin } from './mesh/propagation.js';
 export type { Transport, TransportFactory, TransportComponents, Link, LinkCloseInfo, DialOptions, FrameReceiver } from './transport/transport.js';
+export { securedMeshOwner, securedMeshName } from './resolver/secured-mesh.js';
 export type { PeerResolver, ResolverFactory, ResolverComponents, ResolvedPeer, Registration, ResolveOptions } from './resolver/resolver.js';
 export { RegistrationKeeper, type RegistrationKeeperOptions } from './resolver/registration-keeper.js';
 export { defaultFrameLimits, type FrameLimits } from './codec/index.js';
@@ -61,10 +62,10 @@ export {
   recordSync, type RecordSyncOptions, type RecordSyncStats,
 } from './records/index.js';
 export {
-  Collaboration, presenceMeshAddress, defaultCollaborationLimits, DEFAULT_INVITATION_TTL_MS, MAX_FRIENDLY_NAME_LENGTH, isFriendlyName,
+  Collaboration, presenceMeshAddress, inboxMeshAddress, defaultCollaborationLimits, DEFAULT_INVITATION_TTL_MS, MAX_FRIENDLY_NAME_LENGTH, isFriendlyName,
   contactCardFor, parseContactCard, PEER_ID_PROPERTY, ENDPOINT_PROPERTY, ContactStore, exportIdentity, importIdentity, IDENTITY_EXPORT_FORMAT,
   IdentityManager, sealInvitation, openInvitation, PresenceStatus, isPresenceStatus,
   type CollaborationOptions, type Application, type PublishedObject, type CollaborationLimits, type ContactCard, type Contact, type ContactStoreOptions,
   type ExportedIdentity, type NamedIdentity, type InvitationBody, type InvitationResponse, type InvitationOutcome, type ReceivedInvitation,
-  type ReceivedInvitationEnd, type InviteOptions, type PresenceInfo,
+  type ReceivedInvitationEnd, type InviteOptions, type PresenceInfo, type NearbyPerson, type InvitationStats,
 } from './collaboration/index.js';

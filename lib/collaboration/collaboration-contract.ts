@@ -2,7 +2,7 @@ import { PeerContract, PeerOperation, contractStub } from '../contracts/index.js
 
 /**
  * How collaboration peers talk: one directed request/reply operation carrying a signed envelope
- * (an invitation, its withdrawal, or its answer). Hosted on every node of a {@link Collaboration}.
+ * (an invitation, its withdrawal, or its answer). Hosted on the inbox nodes of a {@link Collaboration}.
  * @internal
  */
 @PeerContract('peerchannel.collaboration')
@@ -12,9 +12,4 @@ export class CollaborationContract {
     void envelope;
     return contractStub();
   }
-}
-
-/** The mesh address of a user's presence mesh: `net.p2p://pc.<peer id>`. */
-export function presenceMeshAddress(peerId: string): string {
-  return `net.p2p://pc.${peerId}`;
 }

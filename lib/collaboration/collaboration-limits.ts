@@ -24,8 +24,24 @@ export interface CollaborationLimits {
   readonly maxContacts: number;
   /** Largest contact card read, in bytes (`PC_ERR_CARD_INVALID`). @defaultValue 16_384 */
   readonly maxCardBytes: number;
-  /** Most contacts' presence meshes joined at once (`PC_ERR_CONTACT_LIMIT`). @defaultValue 64 */
+  /**
+   * Most contacts' presence meshes joined at once, and separately most invitees' inboxes joined
+   * at once (`PC_ERR_CONTACT_LIMIT`). @defaultValue 64
+   */
   readonly maxWatchedContacts: number;
+  /** Most links into my presence mesh (trusted contacts watching me) and, separately, into my inbox. @defaultValue 64 */
+  readonly maxWatchers: number;
+  /**
+   * Envelopes (invitations, withdrawals, answers) one sender may deliver at once before the rate
+   * applies; the rest fail with `PC_ERR_INVITATION_RATE_LIMITED`, checked before any decoding. @defaultValue 8
+   */
+  readonly senderBurst: number;
+  /** Envelopes per second one sender's allowance refills by. @defaultValue 1 */
+  readonly senderPerSecond: number;
+  /** Senders whose rate is tracked; past it the idlest is forgotten. @defaultValue 1_024 */
+  readonly maxTrackedSenders: number;
+  /** Most received invitations from one sender waiting for an answer (`PC_ERR_INVITATION_LIMIT`). @defaultValue 4 */
+  readonly maxPendingPerSender: number;
 }
 
 /** The default {@link CollaborationLimits}. */
@@ -43,6 +59,11 @@ export const defaultCollaborationLimits: CollaborationLimits = Object.freeze({
   maxContacts: 1_000,
   maxCardBytes: 16_384,
   maxWatchedContacts: 64,
+  maxWatchers: 64,
+  senderBurst: 8,
+  senderPerSecond: 1,
+  maxTrackedSenders: 1_024,
+  maxPendingPerSender: 4,
 });
 
 /** How long an invitation waits for an answer unless told otherwise. */

@@ -1,61 +1,23 @@
-import { type Observable, type Subscription, defer, distinctUntilChanged, from, map, switchMap } from 'rxjs';
+import { type Observable, type Subscription, defer, distinctUntilChanged, from, map, merge, of, switchMap } from 'rxjs';
+import { currentCall } from '../channel/call-context.js';
 import { ErrorCode, PeerChannelError, toPeerChannelError } from '../errors/index.js';
 import type { PeerIdentity } from '../identity/peer-identity.js';
-import { PeerNode } from '../node/peer-node.js';
-import type { PeerNodeOptions } from '../node/options.js';
+import type { PeerNode } from '../node/peer-node.js';
+import type { NearbyPeer, PeopleNearMe } from '../presence/people-near-me.js';
 import type { PeerRecord } from '../records/record-collection.js';
 import type { RecordClass } from '../records/record-type-descriptor.js';
-import { CollaborationContract, presenceMeshAddress } from './collaboration-contract.js';
-import { type CollaborationLimits, DEFAULT_INVITATION_TTL_MS, defaultCollaborationLimits } from './collaboration-limits.js';
+import { securedMeshName } from '../resolver/secured-mesh.js';
+import { CollaborationContract } from './collaboration-contract.js';
+import type { Contact } from './contact-store.js';
+import { Visits, waitOnline } from './visits.js';
+import { checkInviteOptions } from './invitation-envelope.js';
+import type { Application, CollaborationOptions, NearbyPerson, PublishedObject } from './collaboration-options.js';
+import { INBOX_CLASSIFIER, type PeopleNodeOptions, openInboxNode, openPresenceNode } from './people-meshes.js';
+import { type CollaborationLimits, defaultCollaborationLimits } from './collaboration-limits.js';
 import { contactCardFor } from './contact-card.js';
 import type { ContactStore } from './contact-store.js';
-import { type InvitationOutcome, InvitationDesk, type InviteOptions, type ReceivedInvitation } from './invitations.js';
+import { type InvitationOutcome, InvitationDesk, type InvitationStats, type InviteOptions, type ReceivedInvitation } from './invitations.js';
 import { type PresenceInfo, PresenceRecord, PresenceStatus, PublishedObjectRecord, isPresenceStatus } from './presence-status.js';
-
-/** A registered application: what invitations are for. */
-export interface Application {
-  /** 1..64 characters: letters, digits, `.`, `_`, `-`. */
-  readonly id: string;
-  /** At most 255 characters. */
-  readonly description: string;
-}
-
-/** A small object a user publishes with its presence. */
-export interface PublishedObject {
-  /** Name of the object, unique per publisher; publishing a name again replaces it. */
-  readonly name: string;
-  /** Its bytes, opaque to PeerChannel: at most `maxObjectBytes` (16 KiB), and at most `maxObjects` (16) objects per user. */
-  readonly data: Uint8Array;
-}
-
-/** Options of {@link Collaboration.open}. */
-export interface CollaborationOptions {
-  /** Who I am (e.g. from `IdentityManager`). */
-  readonly identity: PeerIdentity;
-  /** My friendly name, written on my card. */
-  readonly name: string;
-  /** My contacts: whose invitations are trusted, whose cards I hold. */
-  readonly contacts: ContactStore;
-  /**
-   * Node options for every presence mesh this user joins (transport, resolver: the local resolver
-   * by default; a PNRP or People Near Me resolver to find contacts beyond this machine).
-   * @defaultValue `{}`
-   */
-  readonly node?: Omit<PeerNodeOptions, 'identity' | 'records' | 'password' | 'certificate' | 'admission' | 'signal'>;
-  /**
-   * Accept invitations only from trusted contacts; false lets anyone whose signature verifies invite.
-   * @defaultValue true
-   */
-  readonly trustedInvitationsOnly?: boolean;
-  /** How long a presence record lives unless refreshed; it is refreshed every third of this. @defaultValue 30_000 */
-  readonly presenceTtlMs?: number;
-  /** How long {@link Collaboration.invite} waits for the invitee's presence mesh to come online. @defaultValue 10_000 */
-  readonly joinTimeoutMs?: number;
-  /** The status published on open. @defaultValue `Online` */
-  readonly status?: PresenceStatus;
-  /** @defaultValue `defaultCollaborationLimits` */
-  readonly limits?: Partial<CollaborationLimits>;
-}
 
 const APP_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const OBJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -65,13 +27,16 @@ const OBJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
  * my contacts, and invitations sent and received.
  *
  * @remarks
- * Each user has a *presence mesh*, `net.p2p://pc.<peer id>`, found through the node's resolver
- * (the local resolver by default; PNRP or People Near Me when configured). The user keeps its
- * presence and published objects there as records signed by its key — only that key can create or
- * update them — expiring unless refreshed while it is online. To watch a contact, or to invite
- * it, this user joins the contact's presence mesh with its own identity. Invitations, withdrawals
- * and answers are signed envelopes sent as directed calls inside that mesh. See
- * docs/collaboration.md.
+ * Each user owns two meshes with secured names (see `securedMeshOwner`): found only through the
+ * owner — through PNRP under secured peer names only the owner's key can publish — and every
+ * visitor links to the owner alone, proving its key and checking the owner's.
+ * - The *presence mesh* `net.p2p://<peer id>.presence` admits only the contacts the owner trusts
+ *   (checked at each new link). The owner keeps its presence and published objects there as
+ *   records signed by its key, expiring unless refreshed while it is online.
+ * - The *inbox* `net.p2p://<peer id>.invitations` admits anyone who proves its key: invitations,
+ *   withdrawals and answers are signed envelopes sent there as directed calls, and the invitation
+ *   rules (trust, rate per sender, bounds) judge them.
+ * See docs/collaboration.md.
  *
  * @example
  * ```ts
@@ -85,7 +50,8 @@ export class Collaboration {
   private readonly limits: CollaborationLimits;
   private readonly desk: InvitationDesk;
   private readonly apps = new Map<string, Application>();
-  private readonly joined = new Map<string, Promise<PeerNode>>();
+  /** My nodes in contacts' presence meshes and invitees' inboxes. */
+  private readonly visits: Visits;
   private presenceId: string | undefined;
   private current: PresenceInfo;
   private refresher: NodeJS.Timeout | undefined;
@@ -97,8 +63,11 @@ export class Collaboration {
     private readonly options: CollaborationOptions,
     /** My node in my own presence mesh. */
     readonly node: PeerNode,
+    /** My node in my own invitation inbox. */
+    readonly inbox: PeerNode,
   ) {
     this.limits = { ...defaultCollaborationLimits, ...options.limits };
+    this.visits = new Visits(this.limits.maxWatchedContacts);
     this.current = { peerId: node.peerId, status: options.status ?? PresenceStatus.Online, note: '' };
     this.desk = new InvitationDesk(
       options.identity,
@@ -115,17 +84,27 @@ export class Collaboration {
    */
   static async open(options: CollaborationOptions): Promise<Collaboration> {
     if (options.status !== undefined && !isPresenceStatus(options.status)) throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, `unknown status '${String(options.status)}'`);
-    const node = await openPresenceNode(options, options.identity.peerId);
-    const me = new Collaboration(options, node);
+    const limits = { ...defaultCollaborationLimits, ...options.limits };
+    const self = options.identity.peerId;
+    const trusted = (peerId: string) => options.contacts.get(peerId)?.trusted === true;
+    const node = await openPresenceNode(options.identity, options.node ?? {}, self, trusted, limits.maxWatchers);
+    const inbox = await openInboxNode(options.identity, options.node ?? {}, self, limits.maxWatchers).catch(async (error: unknown) => {
+      await node.close();
+      throw error;
+    });
+    const me = new Collaboration(options, node, inbox);
     try {
-      me.hostOn(node, node.peerId);
+      me.hostOn(inbox, self);
       await me.publish();
+      await options.peopleNearMe?.publish({
+        peerId: self, displayName: options.name.slice(0, 63), addresses: inbox.addresses, meshes: [securedMeshName(self, INBOX_CLASSIFIER)],
+      });
       me.greetNewcomers();
       const ttl = me.presenceTtlMs;
       me.refresher = setInterval(() => void me.publish().catch((e: unknown) => me.report(e)), Math.max(50, Math.floor(ttl / 3)));
       return me;
     } catch (error) {
-      await node.close();
+      await me.close();
       throw error;
     }
   }
@@ -233,32 +212,60 @@ export class Collaboration {
   }
 
   /**
-   * Invites a peer (usually a contact) to an application.
-   * @remarks Joins the invitee's presence mesh if needed. Resolves with `accepted` or `declined`
-   * when the invitee answers, or `expired` after `ttlMs` (default 5 minutes).
+   * Invites a peer (usually a contact) to an application, through the peer's inbox found by the
+   * node's resolver.
+   * @remarks Resolves with `accepted` or `declined` when the invitee answers, or `expired` after
+   * `ttlMs` (default 5 minutes).
    * @throws PeerChannelError synchronously checked: `PC_ERR_APPLICATION_UNKNOWN` (not registered
    * here), `PC_ERR_INVITATION_INVALID` (message, data or lifetime over bounds); rejects with
    * `PC_ERR_ABORTED` when withdrawn through `signal`, `PC_ERR_CONTACT_OFFLINE`,
-   * `PC_ERR_INVITATION_UNTRUSTED` / `PC_ERR_APPLICATION_UNKNOWN` / `PC_ERR_INVITATION_LIMIT` (the
-   * invitee refused), `PC_ERR_INVITATION_LIMIT` (too many waiting here), network codes.
+   * `PC_ERR_INVITATION_UNTRUSTED` / `PC_ERR_APPLICATION_UNKNOWN` / `PC_ERR_INVITATION_LIMIT` /
+   * `PC_ERR_INVITATION_RATE_LIMITED` (the invitee refused), `PC_ERR_INVITATION_LIMIT` (too many
+   * waiting here), network codes.
    */
   invite(peerId: string, application: string, options: InviteOptions = {}): Promise<InvitationOutcome> {
-    this.assertOpen();
-    if (!this.apps.has(application)) throw new PeerChannelError(ErrorCode.APPLICATION_UNKNOWN, `register application '${application}' before inviting to it`);
-    const ttlMs = options.ttlMs ?? DEFAULT_INVITATION_TTL_MS;
-    if (!(Number.isInteger(ttlMs) && ttlMs > 0 && ttlMs <= this.limits.maxInvitationTtlMs)) throw new PeerChannelError(ErrorCode.INVITATION_INVALID, `an invitation lives 1..${this.limits.maxInvitationTtlMs} ms`);
-    if (options.message !== undefined && (typeof options.message !== 'string' || [...options.message].length > this.limits.maxInvitationMessageLength)) {
-      throw new PeerChannelError(ErrorCode.INVITATION_INVALID, `an invitation message has at most ${this.limits.maxInvitationMessageLength} characters`);
-    }
-    if (options.data !== undefined && (!(options.data instanceof Uint8Array) || options.data.byteLength > this.limits.maxInvitationDataBytes)) {
-      throw new PeerChannelError(ErrorCode.INVITATION_INVALID, `invitation data has at most ${this.limits.maxInvitationDataBytes} bytes`);
-    }
-    if (peerId === this.peerId) throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, 'cannot invite myself');
-    return (async () => {
-      const node = await this.join(peerId);
-      await this.waitOnline(node, options.signal);
-      return this.desk.invite(peerId, peerId, application, ttlMs, options);
-    })();
+    const ttlMs = this.checkInvite(peerId, application, options);
+    return this.inviteThrough(peerId, [], application, ttlMs, options);
+  }
+
+  /**
+   * Invites a person near me (from {@link Collaboration.nearby$}, or any People Near Me peer),
+   * contact or not: its announced addresses are dialled with its peer id pinned. The invitee
+   * applies its stranger rules: by default it refuses anyone who is not a trusted contact
+   * (`PC_ERR_INVITATION_UNTRUSTED`).
+   * @throws PeerChannelError as {@link Collaboration.invite}; `PC_ERR_INVALID_ARGUMENT` for a peer without addresses.
+   */
+  inviteNearby(person: Pick<NearbyPeer, 'peerId' | 'addresses'>, application: string, options: InviteOptions = {}): Promise<InvitationOutcome> {
+    const ttlMs = this.checkInvite(person?.peerId, application, options);
+    if (!Array.isArray(person.addresses) || person.addresses.length === 0) throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, 'a nearby person needs at least one address');
+    return this.inviteThrough(person.peerId, person.addresses.slice(0, 16), application, ttlMs, options);
+  }
+
+  /**
+   * The people near me on the LAN who can be invited (they announce an inbox), each with its
+   * contact if I hold its card; empty without {@link CollaborationOptions.peopleNearMe}.
+   * @remarks Cold start, hot continuation: the list now, then again on each change of the people
+   * near me or of my contacts.
+   */
+  get nearby$(): Observable<readonly NearbyPerson[]> {
+    const pnm = this.options.peopleNearMe;
+    if (pnm === undefined) return of([]);
+    return merge(of(0), pnm.nearby$, this.options.contacts.contacts$).pipe(map(() => this.nearby()));
+  }
+
+  /** The people near me now, as {@link Collaboration.nearby$} lists them. */
+  nearby(): readonly NearbyPerson[] {
+    const pnm = this.options.peopleNearMe;
+    if (pnm === undefined) return [];
+    return pnm
+      .nearby()
+      .filter((p) => p.peerId !== this.peerId && /^[0-9a-f]{64}$/.test(p.peerId) && p.meshes.includes(securedMeshName(p.peerId, INBOX_CLASSIFIER)))
+      .map((p) => ({ peerId: p.peerId, displayName: p.displayName, addresses: p.addresses, contact: this.options.contacts.get(p.peerId) }));
+  }
+
+  /** Counters of the envelopes sent to me: taken, and refused by code (rate, trust, forgery, …). */
+  get invitationStats(): InvitationStats {
+    return this.desk.stats;
   }
 
   /**
@@ -282,9 +289,9 @@ export class Collaboration {
       this.desk.close();
       this.current = { peerId: this.peerId, status: PresenceStatus.Offline, note: '' };
       await this.publish().catch((e: unknown) => this.report(e));
-      const nodes = await Promise.allSettled([...this.joined.values()]);
-      await Promise.allSettled(nodes.map((n) => (n.status === 'fulfilled' ? n.value.close() : undefined)));
-      await this.node.close();
+      await this.options.peopleNearMe?.unpublish(this.peerId).catch((e: unknown) => this.report(e));
+      await this.visits.close();
+      await Promise.allSettled([this.node.close(), this.inbox.close()]);
     })();
     return this.closing;
   }
@@ -335,56 +342,52 @@ export class Collaboration {
     );
   }
 
-  private join(peerId: string): Promise<PeerNode> {
+  /** Joins `owner`'s presence mesh (once), to watch it. */
+  private join(owner: string): Promise<PeerNode> {
     this.assertOpen();
-    const known = this.joined.get(peerId);
-    if (known !== undefined) return known;
-    if (this.joined.size >= this.limits.maxWatchedContacts) {
-      return Promise.reject(new PeerChannelError(ErrorCode.CONTACT_LIMIT, `already in ${this.limits.maxWatchedContacts} presence meshes`));
-    }
-    const opening = openPresenceNode(this.options, peerId).then((node) => {
-      if (this.closing !== undefined) {
-        void node.close();
-        throw new PeerChannelError(ErrorCode.CLOSED, 'closed');
-      }
-      this.hostOn(node, peerId);
-      return node;
-    });
-    this.joined.set(peerId, opening);
-    opening.catch(() => this.joined.get(peerId) === opening && this.joined.delete(peerId));
-    return opening;
+    return this.visits.get('presence', owner, () => openPresenceNode(this.options.identity, this.options.node ?? {}, owner, () => false, 1));
   }
 
-  private async waitOnline(node: PeerNode, signal: AbortSignal | undefined): Promise<void> {
-    if (node.status === 'online') return;
-    const timeoutMs = this.options.joinTimeoutMs ?? 10_000;
-    await new Promise<void>((resolve, reject) => {
-      const done = (error?: PeerChannelError) => {
-        clearTimeout(timer);
-        sub.unsubscribe();
-        signal?.removeEventListener('abort', onAbort);
-        if (error) reject(error);
-        else resolve();
-      };
-      const onAbort = () => done(new PeerChannelError(ErrorCode.ABORTED, 'aborted'));
-      const timer = setTimeout(() => done(new PeerChannelError(ErrorCode.CONTACT_OFFLINE, 'the contact did not come online in time')), timeoutMs);
-      const sub = node.status$.subscribe((s) => s === 'online' && queueMicrotask(() => done()));
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+  /** Joins `owner`'s inbox (once), to invite it; `addresses` are dialled besides what the resolver finds. */
+  private async joinInbox(owner: string, addresses: readonly string[]): Promise<PeerNode> {
+    this.assertOpen();
+    const node = await this.visits.get('inbox', owner, () => openInboxNode(this.options.identity, this.options.node ?? {}, owner, 1).then((n) => {
+      this.hostOn(n, owner);
+      return n;
+    }));
+    await this.visits.dialAny(node, owner, addresses);
+    return node;
+  }
+
+  private checkInvite(peerId: string, application: string, options: InviteOptions): number {
+    this.assertOpen();
+    if (!this.apps.has(application)) throw new PeerChannelError(ErrorCode.APPLICATION_UNKNOWN, `register application '${application}' before inviting to it`);
+    const ttlMs = checkInviteOptions(this.limits, options);
+    if (typeof peerId !== 'string' || !/^[0-9a-f]{64}$/.test(peerId)) throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, 'a peer id is 64 lowercase hex digits');
+    if (peerId === this.peerId) throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, 'cannot invite myself');
+    return ttlMs;
+  }
+
+  private async inviteThrough(peerId: string, addresses: readonly string[], application: string, ttlMs: number, options: InviteOptions): Promise<InvitationOutcome> {
+    const node = await this.joinInbox(peerId, addresses);
+    await waitOnline(node, this.options.joinTimeoutMs ?? 10_000, options.signal);
+    return this.desk.invite(peerId, peerId, application, ttlMs, options);
   }
 
   private hostOn(node: PeerNode, key: string): void {
     const desk = this.desk;
     node.host(CollaborationContract, {
       deliver: async (envelope: Uint8Array) => {
-        desk.deliver(key, envelope);
+        const call = currentCall();
+        // The neighbour it came over is authenticated by the link; the origin is only claimed.
+        desk.deliver(key, call.via ?? call.from, envelope);
         return 'ok';
       },
     });
   }
 
   private async sendVia(via: string, to: string, envelope: Uint8Array): Promise<void> {
-    const node = via === this.peerId ? this.node : await this.join(via);
+    const node = via === this.peerId ? this.inbox : await this.joinInbox(via, []);
     await node.proxy(CollaborationContract).to(to).withTimeout(this.options.joinTimeoutMs ?? 10_000).deliver(envelope);
   }
 
@@ -397,16 +400,3 @@ export class Collaboration {
     void toPeerChannelError(error);
   }
 }
-
-function openPresenceNode(options: CollaborationOptions, owner: string): Promise<PeerNode> {
-  return PeerNode.open(presenceMeshAddress(owner), {
-    ...options.node,
-    identity: options.identity,
-    // A presence mesh holds a presence and at most 16 objects per member: anything far beyond that
-    // is someone filling the watchers' memory, so the store's own quotas refuse it.
-    records: { storage: 'memory', types: [PresenceRecord, PublishedObjectRecord], limits: PRESENCE_RECORD_LIMITS },
-  });
-}
-
-/** Record quotas of a presence mesh's store. */
-const PRESENCE_RECORD_LIMITS = { maxRecordsPerCreator: 64, maxRecords: 16_384 } as const;

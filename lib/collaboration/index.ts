@@ -1,10 +1,11 @@
-export { Collaboration, type CollaborationOptions, type Application, type PublishedObject } from './collaboration.js';
-export { presenceMeshAddress } from './collaboration-contract.js';
+export { Collaboration } from './collaboration.js';
+export type { CollaborationOptions, Application, PublishedObject, NearbyPerson } from './collaboration-options.js';
+export { presenceMeshAddress, inboxMeshAddress } from './people-meshes.js';
 export { defaultCollaborationLimits, DEFAULT_INVITATION_TTL_MS, MAX_FRIENDLY_NAME_LENGTH, isFriendlyName, type CollaborationLimits } from './collaboration-limits.js';
 export { contactCardFor, parseContactCard, PEER_ID_PROPERTY, ENDPOINT_PROPERTY, type ContactCard } from './contact-card.js';
 export { ContactStore, type Contact, type ContactStoreOptions } from './contact-store.js';
 export { exportIdentity, importIdentity, IDENTITY_EXPORT_FORMAT, type ExportedIdentity } from './identity-export.js';
 export { IdentityManager, type NamedIdentity } from './identity-manager.js';
 export { sealInvitation, openInvitation, type InvitationBody, type InvitationResponse } from './invitation-envelope.js';
-export type { InvitationOutcome, ReceivedInvitation, ReceivedInvitationEnd, InviteOptions } from './invitations.js';
+export type { InvitationOutcome, ReceivedInvitation, ReceivedInvitationEnd, InviteOptions, InvitationStats } from './invitations.js';
 export { PresenceStatus, isPresenceStatus, type PresenceInfo } from './presence-status.js';

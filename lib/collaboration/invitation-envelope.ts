@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { pack, unpack } from '../codec/index.js';
 import { ErrorCode, PeerChannelError } from '../errors/index.js';
 import { PeerIdentity, peerIdFromSpki } from '../identity/peer-identity.js';
-import type { CollaborationLimits } from './collaboration-limits.js';
+import { type CollaborationLimits, DEFAULT_INVITATION_TTL_MS } from './collaboration-limits.js';
 
 /** How an invitee answered. */
 export type InvitationResponse = 'accepted' | 'declined';
@@ -35,6 +35,22 @@ const PEER_ID = /^[0-9a-f]{64}$/;
 const ID = /^[0-9a-f]{32}$/;
 /** Envelope bytes beyond the bounded fields (keys, signature, tags). */
 const ENVELOPE_OVERHEAD = 2_048;
+
+/**
+ * Checks what an inviter asks for: lifetime, message and data within `limits`; returns the lifetime.
+ * @throws PeerChannelError `PC_ERR_INVITATION_INVALID`
+ */
+export function checkInviteOptions(limits: CollaborationLimits, options: { readonly ttlMs?: number; readonly message?: string; readonly data?: Uint8Array }): number {
+  const ttlMs = options.ttlMs ?? DEFAULT_INVITATION_TTL_MS;
+  if (!(Number.isInteger(ttlMs) && ttlMs > 0 && ttlMs <= limits.maxInvitationTtlMs)) throw new PeerChannelError(ErrorCode.INVITATION_INVALID, `an invitation lives 1..${limits.maxInvitationTtlMs} ms`);
+  if (options.message !== undefined && (typeof options.message !== 'string' || [...options.message].length > limits.maxInvitationMessageLength)) {
+    throw new PeerChannelError(ErrorCode.INVITATION_INVALID, `an invitation message has at most ${limits.maxInvitationMessageLength} characters`);
+  }
+  if (options.data !== undefined && (!(options.data instanceof Uint8Array) || options.data.byteLength > limits.maxInvitationDataBytes)) {
+    throw new PeerChannelError(ErrorCode.INVITATION_INVALID, `invitation data has at most ${limits.maxInvitationDataBytes} bytes`);
+  }
+  return ttlMs;
+}
 
 /** A fresh invitation id. */
 export function newInvitationId(): string {

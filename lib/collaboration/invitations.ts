@@ -4,6 +4,15 @@ import type { PeerIdentity } from '../identity/peer-identity.js';
 import type { CollaborationLimits } from './collaboration-limits.js';
 import type { ContactStore } from './contact-store.js';
 import { type InvitationBody, type InvitationResponse, newInvitationId, openInvitation, sealInvitation } from './invitation-envelope.js';
+import { SenderRate } from './sender-rate.js';
+
+/** Counters of the envelopes a user received. */
+export interface InvitationStats {
+  /** Envelopes taken (invitations, withdrawals, answers). */
+  delivered: number;
+  /** Envelopes refused, by the code the sender got. */
+  readonly refused: Partial<Record<ErrorCode, number>>;
+}
 
 /** How an invitation I sent ended. */
 export type InvitationOutcome = 'accepted' | 'declined' | 'expired';
@@ -72,9 +81,10 @@ interface Outgoing {
  *
  * @remarks
  * Every envelope is signed by its sender and checked before anything else (see
- * `openInvitation`). An invitation is refused unless its application is registered here, its
- * sender is a trusted contact (when `trustedOnly`), its id is new, and fewer than
- * `maxPendingInvitations` are waiting. The inviter keeps the ids of invitations it withdrew or
+ * `openInvitation`), after the sending link's rate (`senderBurst`, then `senderPerSecond`;
+ * `PC_ERR_INVITATION_RATE_LIMITED`). An invitation is refused unless its application is registered
+ * here, its sender is a trusted contact (when `trustedOnly`), its id is new, and fewer than
+ * `maxPendingInvitations` are waiting, fewer than `maxPendingPerSender` of them from its sender. The inviter keeps the ids of invitations it withdrew or
  * that expired, so a late answer is refused with the right code.
  * @internal
  */
@@ -84,7 +94,10 @@ export class InvitationDesk {
   /** Ended ids (sent or received) → the code a late envelope about them gets. Bounded, oldest first out. */
   private readonly ended = new Map<string, ErrorCode>();
   private readonly received$ = new Subject<ReceivedInvitation>();
+  private readonly rate: SenderRate;
   private closed = false;
+  /** What arrived and what was refused. */
+  readonly stats: InvitationStats = { delivered: 0, refused: {} };
 
   constructor(
     private readonly identity: PeerIdentity,
@@ -92,7 +105,9 @@ export class InvitationDesk {
     private readonly contacts: ContactStore,
     private readonly policy: { trustedOnly: () => boolean; isRegistered: (app: string) => boolean },
     private readonly send: EnvelopeSender,
-  ) {}
+  ) {
+    this.rate = new SenderRate(limits.senderBurst, limits.senderPerSecond, limits.maxTrackedSenders);
+  }
 
   /** Hot: each invitation accepted for answering, from now on. Completes on close. */
   get invitations$(): Observable<ReceivedInvitation> {
@@ -147,13 +162,26 @@ export class InvitationDesk {
     });
   }
 
-  /** Handles an envelope that arrived at the node `via`; throws the coded refusal the sender gets. */
-  deliver(via: string, envelope: Uint8Array): void {
-    if (this.closed) throw new PeerChannelError(ErrorCode.CLOSED, 'closed');
-    const body = openInvitation(envelope, this.identity.peerId, this.limits);
-    if (body.kind === 'invite') this.onInvite(via, body);
-    else if (body.kind === 'withdraw') this.onWithdraw(body);
-    else this.onAnswer(body);
+  /**
+   * Handles an envelope that arrived at the node `via` over the link of `sender` (the neighbour the
+   * transport authenticated, not a claim inside the envelope); throws the coded refusal the sender
+   * gets, and counts it.
+   */
+  deliver(via: string, sender: string, envelope: Uint8Array): void {
+    try {
+      if (this.closed) throw new PeerChannelError(ErrorCode.CLOSED, 'closed');
+      // Before any decoding or signature check: a flood costs the flooder its allowance, not us work.
+      if (!this.rate.take(sender)) throw new PeerChannelError(ErrorCode.INVITATION_RATE_LIMITED, `more than ${this.limits.senderBurst} envelopes at once, ${this.limits.senderPerSecond}/s after, from one sender`);
+      const body = openInvitation(envelope, this.identity.peerId, this.limits);
+      if (body.kind === 'invite') this.onInvite(via, body);
+      else if (body.kind === 'withdraw') this.onWithdraw(body);
+      else this.onAnswer(body);
+      this.stats.delivered += 1;
+    } catch (error) {
+      const code = toPeerChannelError(error).code;
+      this.stats.refused[code] = (this.stats.refused[code] ?? 0) + 1;
+      throw error;
+    }
   }
 
   private onInvite(via: string, body: InvitationBody): void {
@@ -164,6 +192,9 @@ export class InvitationDesk {
     if (!this.policy.isRegistered(body.app)) throw new PeerChannelError(ErrorCode.APPLICATION_UNKNOWN, `application '${body.app}' is not registered here`);
     if (this.incoming.has(body.id) || this.ended.has(body.id)) throw new PeerChannelError(ErrorCode.INVITATION_ANSWERED, 'this invitation was seen before');
     if (this.incoming.size >= this.limits.maxPendingInvitations) throw new PeerChannelError(ErrorCode.INVITATION_LIMIT, `${this.limits.maxPendingInvitations} invitations are already waiting`);
+    if (this.pendingFrom(body.from) >= this.limits.maxPendingPerSender) {
+      throw new PeerChannelError(ErrorCode.INVITATION_LIMIT, `${this.limits.maxPendingPerSender} invitations from this sender are already waiting`);
+    }
     let end!: (how: ReceivedInvitationEnd) => void;
     const ended = new Promise<ReceivedInvitationEnd>((resolve) => (end = resolve));
     const entry: Incoming = {
@@ -176,6 +207,12 @@ export class InvitationDesk {
       id: body.id, from: body.from, fromName: contact?.name, application: body.app, message: body.message, data: body.data,
       expiresAt: Date.now() + body.ttlMs, ended, accept: () => answer('accepted'), decline: () => answer('declined'),
     });
+  }
+
+  private pendingFrom(sender: string): number {
+    let n = 0;
+    for (const entry of this.incoming.values()) if (entry.body.from === sender) n += 1;
+    return n;
   }
 
   private onWithdraw(body: InvitationBody): void {

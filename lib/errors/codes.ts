@@ -254,8 +254,10 @@ export const ErrorCode = {
   INVITATION_EXPIRED: 'PC_ERR_INVITATION_EXPIRED',
   /** The invitation was already answered, or its id was seen before (a replay). */
   INVITATION_ANSWERED: 'PC_ERR_INVITATION_ANSWERED',
-  /** Too many invitations are waiting for an answer (`maxPendingInvitations`). */
+  /** Too many invitations are waiting for an answer (`maxPendingInvitations`, or `maxPendingPerSender` from one sender). */
   INVITATION_LIMIT: 'PC_ERR_INVITATION_LIMIT',
+  /** One sender delivered invitation envelopes faster than its rate (`senderBurst`, `senderPerSecond`). */
+  INVITATION_RATE_LIMITED: 'PC_ERR_INVITATION_RATE_LIMITED',
 
   // limits
   /** A bound with no code of its own was reached (messages waiting for a route, route searches, resolver registrations per link/peer/mesh, PNRP requests per link or records per name, …). Refused or dropped, counted; the message names the bound. */

@@ -24,6 +24,7 @@ import type { PropagationDecision } from '../mesh/propagation.js';
 import type { PeerResolver } from '../resolver/resolver.js';
 import type { Transport } from '../transport/transport.js';
 import { RegistrationKeeper } from '../resolver/registration-keeper.js';
+import { securedMeshOwner } from '../resolver/secured-mesh.js';
 import { checkSecurityHelloExt, meshSecurity, securityHelloExt } from '../security/security-mode.js';
 import { checkNodeOptions } from './check-options.js';
 import { type WhenOnlineOptions, whenOnline } from './when-online.js';
@@ -93,7 +94,8 @@ export class PeerNode {
    * @remarks Resolves once listening and registered; neighbours are found in the background
    * (watch `status$`). A node whose transport has no addresses (dial-out only, e.g.
    * `webSocketTransport({ listen: false })` behind NAT) registers nothing and joins through the
-   * links it dials.
+   * links it dials. A secured mesh name `<peer id>.<classifier>` is registered by its owner only,
+   * and the only peer dialled from the resolver's answers is that owner (see `securedMeshOwner`).
    * @throws PeerChannelError `PC_ERR_INVALID_MESH_ADDRESS` for a bad address and
    * `PC_ERR_INVALID_ARGUMENT` for an option out of range (a negative `replyTimeoutMs`, a
    * fractional count, `NaN`…), both before anything listens; network failures reject.
@@ -103,6 +105,9 @@ export class PeerNode {
     checkNodeOptions(options);
     // Checked here too (the mesh checks it again), so bad tuning fails before anything listens.
     resolveTuning(options.mesh, (m) => new PeerChannelError(ErrorCode.INVALID_ARGUMENT, `PeerNode.open: ${m}`));
+    // A secured mesh name is found only through its owner: nobody else registers it, and only the
+    // owner's peer id is dialled from what the resolver returns (TLS pins it).
+    const owner = securedMeshOwner(meshName);
     const recordsOptions: RecordsOptions | undefined = options.records === true ? {} : options.records === false ? undefined : options.records;
     const keepsIdentity = recordsOptions !== undefined && (recordsOptions.storage ?? 'disk') !== 'memory';
     const identity =
@@ -144,7 +149,7 @@ export class PeerNode {
         candidates: async (signal) => {
           if (resolver === undefined) return [];
           const found = await resolver.resolve(meshName, { max: 20, signal });
-          return found.filter((p) => p.peerId !== identity.peerId);
+          return found.filter((p) => p.peerId !== identity.peerId && (owner === undefined || p.peerId === owner));
         },
         filter: options.propagationFilter,
         admission: security.admission,
@@ -179,7 +184,7 @@ export class PeerNode {
       if (resolver !== undefined) node.closers.push(() => resolver?.close());
       // A dial-out-only node (no addresses) registers nothing: a registration would only send
       // others to a peer they cannot reach. It still resolves, dials, and takes full part.
-      if (resolver !== undefined && transport.addresses.length > 0) {
+      if (resolver !== undefined && transport.addresses.length > 0 && (owner === undefined || owner === identity.peerId)) {
         const r = resolver;
         const keeper = new RegistrationKeeper(r, meshName, { peerId: identity.peerId, addresses: transport.addresses }, { signal: options.signal });
         node.closers.unshift(() => keeper.close());

@@ -119,7 +119,15 @@ interface Known {
 
 interface Published {
   displayName: string;
+  /** What is announced: `base` then the addresses of each registration, deduplicated and bounded. */
   addresses: readonly string[];
+  /** Addresses given to {@link PeopleNearMe.publish}. */
+  base: readonly string[];
+  /**
+   * Addresses per registered mesh: one peer may run several nodes (one per mesh) that listen
+   * apart, so the announcement carries all of them and a dialer tries each with the peer id pinned.
+   */
+  readonly perMesh: Map<string, readonly string[]>;
   /** Mesh → expiry time, or `null` for as long as published. */
   readonly meshes: Map<string, number | null>;
   /** True when offered through {@link PeopleNearMe.publish}, not only through registrations. */
@@ -256,7 +264,7 @@ export class PeopleNearMe {
    */
   async publish(presence: PresenceAnnouncement): Promise<void> {
     this.assertOpen();
-    const entry = this.entryFor(presence.peerId, presence.addresses);
+    const entry = this.entryFor(presence.peerId, presence.addresses, undefined);
     const name = presence.displayName ?? '';
     if (typeof name !== 'string' || name.length > this.limits.maxDisplayNameLength) {
       throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, `displayName must be at most ${this.limits.maxDisplayNameLength} characters`);
@@ -280,7 +288,7 @@ export class PeopleNearMe {
   /** @internal Offers `mesh` for `peerId` until `expiresAt` (a resolver registration). */
   async offerUntil(peerId: string, addresses: readonly string[], mesh: string, expiresAt: number): Promise<void> {
     this.assertOpen();
-    const entry = this.entryFor(peerId, addresses);
+    const entry = this.entryFor(peerId, addresses, mesh);
     this.offer(entry, mesh, expiresAt);
     await this.announce();
   }
@@ -291,6 +299,8 @@ export class PeopleNearMe {
     const entry = this.published.get(peerId);
     if (entry === undefined || entry.meshes.get(mesh) === null) return;
     entry.meshes.delete(mesh);
+    entry.perMesh.delete(mesh);
+    entry.addresses = this.unionOf(entry);
     if (entry.meshes.size === 0 && !entry.announced) await this.unpublish(peerId);
     else await this.announce();
   }
@@ -312,7 +322,7 @@ export class PeopleNearMe {
     if (this.closed) throw new PeerChannelError(ErrorCode.CLOSED, 'People Near Me is closed');
   }
 
-  private entryFor(peerId: string, addresses: readonly string[]): Published {
+  private entryFor(peerId: string, addresses: readonly string[], mesh: string | undefined): Published {
     const l = this.limits;
     const fits = (s: unknown) => typeof s === 'string' && s.length > 0 && Buffer.byteLength(s) <= l.maxFieldLength;
     if (!fits(peerId) || !Array.isArray(addresses) || addresses.length > l.maxAddresses || !addresses.every(fits)) {
@@ -321,10 +331,18 @@ export class PeopleNearMe {
     let entry = this.published.get(peerId);
     if (entry === undefined) {
       if (this.published.size >= 16) throw new PeerChannelError(ErrorCode.LIMIT_EXCEEDED, 'at most 16 presences published by one node');
-      this.published.set(peerId, (entry = { displayName: '', addresses, meshes: new Map(), announced: false }));
+      this.published.set(peerId, (entry = { displayName: '', addresses: [], base: [], perMesh: new Map(), meshes: new Map(), announced: false }));
     }
-    entry.addresses = [...addresses];
+    if (mesh === undefined) entry.base = [...addresses];
+    else entry.perMesh.set(mesh, [...addresses]);
+    entry.addresses = this.unionOf(entry);
     return entry;
+  }
+
+  private unionOf(entry: Published): readonly string[] {
+    const all = new Set(entry.base);
+    for (const addresses of entry.perMesh.values()) for (const a of addresses) all.add(a);
+    return [...all].slice(0, this.limits.maxAddresses);
   }
 
   private offer(entry: Published, mesh: string, until: number | null): void {

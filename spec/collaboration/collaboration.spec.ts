@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { filter, firstValueFrom, take, toArray } from 'rxjs';
 import { ErrorCode, type PeerChannelError, PeerIdentity, PresenceStatus, type ReceivedInvitation, sealInvitation } from '../../lib/index.js';
-import { CollaborationContract, presenceMeshAddress } from '../../lib/collaboration/collaboration-contract.js';
+import { CollaborationContract } from '../../lib/collaboration/collaboration-contract.js';
+import { inboxMeshAddress } from '../../lib/collaboration/people-meshes.js';
 import { newInvitationId } from '../../lib/collaboration/invitation-envelope.js';
 import { PresenceRecord } from '../../lib/collaboration/presence-status.js';
 import type { PeerNode } from '../../lib/index.js';
@@ -50,6 +51,7 @@ describe('presence', () => {
     people = new People();
     const alice = await people.add('Alice', { presenceTtlMs: 600 });
     const bob = await people.add('Bob');
+    await people.befriend(alice, bob);
     const watched = bob.collab.presence$(alice.identity.peerId);
     await firstValueFrom(watched.pipe(filter((p) => p.status === PresenceStatus.Online)));
     // Stop Alice's refresher without publishing Offline: her record must expire by itself.
@@ -60,6 +62,7 @@ describe('presence', () => {
   it("only the owner's key publishes its presence: another member's presence record in the mesh is ignored", async () => {
     const [alice, bob] = await pair();
     const mallory = await people.add('Mallory');
+    await people.befriend(alice, mallory); // a contact Alice trusts, who then lies
     const watched = bob.collab.presence$(alice.identity.peerId);
     await firstValueFrom(watched.pipe(filter((p) => p.status === PresenceStatus.Online)));
     const malloryInAlice = await (mallory.collab as unknown as { join: (p: string) => Promise<PeerNode> }).join(alice.identity.peerId);
@@ -236,8 +239,8 @@ describe('invitations', () => {
     fields[2] = alice.identity.peerId;
     fields[3] = alice.identity.publicKeySpki;
     const claimed = pack([pack(fields), sig]);
-    // The node of Alice in Bob's presence mesh carries them, as a peer would.
-    const aliceInBob = await (alice.collab as unknown as { join: (p: string) => Promise<import('../../lib/index.js').PeerNode> }).join(bob.identity.peerId);
+    // The node of Alice in Bob's inbox carries them, as a peer would.
+    const aliceInBob = await (alice.collab as unknown as { joinInbox: (p: string, a: string[]) => Promise<import('../../lib/index.js').PeerNode> }).joinInbox(bob.identity.peerId, []);
     await firstValueFrom(aliceInBob.status$.pipe(filter((s) => s === 'online')));
     const send = (e: Uint8Array) => aliceInBob.proxy(CollaborationContract).to(bob.identity.peerId).deliver(e);
     const received: ReceivedInvitation[] = [];
@@ -251,7 +254,7 @@ describe('invitations', () => {
     expect(await codeOf(send(real))).toBe(ErrorCode.INVITATION_ANSWERED);
     expect(await codeOf(send(new Uint8Array([1, 2, 3])))).toBe(ErrorCode.INVITATION_INVALID);
     expect(received).toHaveLength(1);
-    expect(presenceMeshAddress(bob.identity.peerId)).toContain(bob.identity.peerId);
+    expect(inboxMeshAddress(bob.identity.peerId)).toBe(`net.p2p://${bob.identity.peerId}.invitations`);
   });
 
   it('at most 64 received invitations wait at once', async () => {

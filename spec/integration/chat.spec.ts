@@ -182,16 +182,23 @@ describe('people in the chat: cards, presence, invitations to a private room', (
     expect(dora.lines).toContain('  VERSION:4.0');
     eve.type(`/add ${join(dir, 'dora.vcf')}`);
     await eve.waitFor('* dora is a trusted contact now');
+    eve.type(`/add ${join(dir, 'nothing.vcf')}`);
+    await eve.waitFor(/^! cannot add .*nothing\.vcf/);
+
+    // dora has not added eve: eve is a stranger to her, and strangers may not invite by default,
+    // nor read her presence (dora's presence mesh admits the contacts she trusts only).
+    eve.type('/invite dora');
+    await eve.waitFor(/^! dora refused the invitation: .*\(PC_ERR_INVITATION_UNTRUSTED\)$/);
+    expect(eve.lines).not.toContain('* dora is Online');
+
+    eve.type(`/card ${join(dir, 'eve.vcf')}`);
+    await eve.waitFor(`* my card is in ${join(dir, 'eve.vcf')}`);
+    dora.type(`/add ${join(dir, 'eve.vcf')}`);
+    await dora.waitFor('* eve is a trusted contact now');
     await eve.waitFor('* dora is Online');
     dora.type('/status away back in 5');
     await dora.waitFor('* status: Away (back in 5)');
     await eve.waitFor('* dora is Away: back in 5');
-    eve.type(`/add ${join(dir, 'nothing.vcf')}`);
-    await eve.waitFor(/^! cannot add .*nothing\.vcf/);
-
-    // dora has not added eve: eve is a stranger to her, and strangers may not invite by default.
-    eve.type('/invite dora');
-    await eve.waitFor(/^! dora refused the invitation: .*\(PC_ERR_INVITATION_UNTRUSTED\)$/);
 
     dora.type('/invite eve');
     await eve.waitFor('* dora invites you to a private room: /accept or /decline');

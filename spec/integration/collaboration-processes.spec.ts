@@ -28,8 +28,9 @@ function start(name: string): PeerProcess {
 async function friends(): Promise<{ alice: PeerProcess; bob: PeerProcess; aliceId: string; bobId: string }> {
   const alice = start('Alice');
   const bob = start('Bob');
-  const aliceId = (await alice.waitFor((e) => e.event === 'ready', 'alice ready')).peerId as string;
-  const bobId = (await bob.waitFor((e) => e.event === 'ready', 'bob ready')).peerId as string;
+  // Start-up (two nodes each: presence mesh and inbox) takes seconds on a loaded machine.
+  const aliceId = (await alice.waitFor((e) => e.event === 'ready', 'alice ready', 60_000)).peerId as string;
+  const bobId = (await bob.waitFor((e) => e.event === 'ready', 'bob ready', 60_000)).peerId as string;
   alice.send({ card: true });
   bob.send({ card: true });
   const aliceCard = (await alice.waitFor((e) => e.event === 'card', 'alice card')).vcf as string;
@@ -48,7 +49,7 @@ async function friends(): Promise<{ alice: PeerProcess; bob: PeerProcess; aliceI
 
 const isPresence = (id: string, status: string, note: string) => (e: PeerEvent) => e.event === 'presence' && e.peerId === id && e.status === status && e.note === note;
 
-describe('two users in two processes over TLS', () => {
+describe('two users in two processes over TLS', { timeout: 180_000 }, () => {
   it('exchange cards, see presence changes, invite, accept, and talk in a new password-protected mesh', async () => {
     const { alice, bob, aliceId, bobId } = await friends();
     alice.send({ status: 'Away', note: 'back in 5' });

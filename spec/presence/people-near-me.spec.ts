@@ -76,6 +76,20 @@ describe('People Near Me', () => {
     expect(bob.nearby()).toEqual([]);
   });
 
+  it('announces the addresses of every node one peer registers (one node per mesh), and drops a node\'s with its mesh', async () => {
+    const [alice, bob] = [await start(), await start()];
+    const id = 'e'.repeat(64);
+    const appeared = next(bob, 'appeared', id);
+    await alice.offerUntil(id, ['wss://127.0.0.1:7001'], 'presence', Date.now() + 60_000);
+    await appeared;
+    const both = next(bob, 'updated', id);
+    await alice.offerUntil(id, ['wss://127.0.0.1:7002'], 'invitations', Date.now() + 60_000);
+    expect((await both).peer.addresses).toEqual(['wss://127.0.0.1:7001', 'wss://127.0.0.1:7002']);
+    const one = next(bob, 'updated', id);
+    await alice.withdraw(id, 'invitations');
+    expect((await one).peer).toMatchObject({ addresses: ['wss://127.0.0.1:7001'], meshes: ['presence'] });
+  });
+
   it('finds presences published before it started, by querying', async () => {
     const alice = await start();
     await alice.publish({ peerId: 'a'.repeat(64), displayName: 'Alice', addresses: ['x://1'], meshes: ['lobby'] });

@@ -1,6 +1,7 @@
 import { ErrorCode, PeerChannelError, toPeerChannelError } from '../../errors/index.js';
 import type { PeerResolver, Registration, ResolvedPeer, ResolveOptions, ResolverComponents, ResolverFactory } from '../resolver.js';
 import { checkMax, checkMesh, checkPeer, checkTtl, closedError, defaultResolverLimits, notRegistered, throwIfAborted, type ResolverLimits } from '../resolver-limits.js';
+import { securedMeshOwner } from '../secured-mesh.js';
 import { parsePeerName, UNSECURED_AUTHORITY, MAX_CLASSIFIER_LENGTH } from './peer-name.js';
 import { newServiceLocation } from './pnrp-id.js';
 import { pnrpLimits, type PnrpLimits } from './pnrp-limits.js';
@@ -70,7 +71,8 @@ const MESH_SCHEME = /^net\.p2p:\/\//i;
  * iterative lookup — no server anywhere.
  *
  * @remarks
- * Mesh `m` is the unsecured peer name `0.m` (`net.p2p://m` is accepted too). The node listens on
+ * Mesh `m` is the unsecured peer name `0.m` (`net.p2p://m` is accepted too); a secured mesh name
+ * `<peer id>.c` is the secured peer name `<peer id>.c`, which only that peer's key can publish. The node listens on
  * a transport of its own, made with `components.createTransport()`; its
  * {@link PnrpResolver.addresses} are what other nodes pass as `seeds`. The node starts on first
  * use, or with {@link PnrpResolver.start}.
@@ -281,12 +283,17 @@ export class PnrpResolver implements PeerResolver {
   }
 }
 
-/** The unsecured peer name of a mesh: `0.<mesh>`. @throws PeerChannelError `PC_ERR_INVALID_ARGUMENT` */
+/**
+ * The peer name of a mesh: the unsecured `0.<mesh>`, or for a secured mesh name
+ * `<peer id>.<classifier>` (see {@link securedMeshOwner}) the secured peer name of the same text,
+ * which only the key of that peer id can publish.
+ * @throws PeerChannelError `PC_ERR_INVALID_ARGUMENT`
+ */
 export function meshPeerName(mesh: string): string {
   const bare = typeof mesh === 'string' ? mesh.replace(MESH_SCHEME, '').replace(/\/$/, '') : mesh;
   checkMesh(bare, { ...defaultResolverLimits, maxMeshLength: MAX_CLASSIFIER_LENGTH });
   try {
-    return parsePeerName(`${UNSECURED_AUTHORITY}.${bare}`).text;
+    return parsePeerName(securedMeshOwner(bare) === undefined ? `${UNSECURED_AUTHORITY}.${bare}` : bare).text;
   } catch (error) {
     throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, `mesh ${JSON.stringify(String(mesh).slice(0, 80))} is not a valid PNRP classifier`, { cause: error });
   }
