@@ -47,13 +47,14 @@ export {
   type PnrpStoreRequest, type PnrpPongResponse, type PnrpFoundResponse, type PnrpStoredResponse, type PnrpResponseFor, type LookupHost, encodeRecord,
 } from './resolver/pnrp/index.js';
 export { PeopleNearMe, lanResolver, PRESENCE_SERVICE, defaultPresenceLimits, type PresenceLimits, type PeopleNearMeStats, type PeopleNearMeOptions, type NearbyPeer, type NearbyEvent, type PresenceAnnouncement, type LanResolver, type LanResolverOptions } from './presence/index.js';
-export { startInspector, type Inspector, type InspectorOptions, defaultObserveOptions, type ObserveOptions, type MeshViewOptions, type MessageTrace, type TraceReceiver, type TraceMiss, type MissReason, type TraceSummary, type MeshView, type NodeDescription, type LinkDescription } from './observe/index.js';
+export { startInspector, type Inspector, type InspectorOptions, defaultObserveOptions, type ObserveOptions, type MeshViewOptions, type MessageTrace, type TraceReceiver, type TraceMiss, type MissReason, type TraceSummary, type MeshView, type NodeDescription, type LinkDescription, NodeRecord } from './observe/index.js';
 export {
   PeerRecordType, RecordField, RecordAttribute, type PeerRecordTypeOptions, type RecordFieldOptions,
   RecordCollection, type PeerRecord, type RecordChange, type RecordWriteOptions, type RecordQuery,
   PeerRecordStore, type RecordStoreOptions, type StoreChange, type StoreChangeKind, type RecordWrite, type RecordValidator, type ReceiveResult,
   type RecordStoreStats, defaultRecordLimits, DEFAULT_RECORD_TTL_MS, type RecordLimits, compareVersions, type ConflictFields,
-  type RecordStorage, type StorageChange, LevelRecordStorage, MemoryRecordStorage, RecordFrameKind, RecordGossip, type GossipMesh,
+  type RecordStorage, type StorageChange, LevelRecordStorage, MemoryRecordStorage, RecordFrameKind, SYSTEM_SPACE_KIND_OFFSET, RecordGossip, type GossipMesh,
+  type RecordSpaceName, type RecordSyncReport, systemRecordLimits,
   type RecordsOptions, type RecordSyncContext, type RecordSyncEngine, type RecordSyncFactory, type RecordClass,
   decodePeerRecord, signPeerRecord, RECORD_ID_BYTES, RecordDataKind, type SignedRecord, type RecordFields, type AttributeValue, type RecordAttributes,
   type SyncItem, type SyncIndex, type RecordAbstract, type RecordSyncSource, type ReceiveOutcome, VERSION_HASH_BYTES,
