@@ -47,7 +47,7 @@ export {
   type PnrpStoreRequest, type PnrpPongResponse, type PnrpFoundResponse, type PnrpStoredResponse, type PnrpResponseFor, type LookupHost, encodeRecord,
 } from './resolver/pnrp/index.js';
 export { PeopleNearMe, lanResolver, PRESENCE_SERVICE, defaultPresenceLimits, type PresenceLimits, type PeopleNearMeStats, type PeopleNearMeOptions, type NearbyPeer, type NearbyEvent, type PresenceAnnouncement, type LanResolver, type LanResolverOptions } from './presence/index.js';
-export { startInspector, type Inspector, type InspectorOptions, defaultObserveOptions, type ObserveOptions, type MeshViewOptions, type MessageTrace, type TraceReceiver, type TraceMiss, type MissReason, type TraceSummary, type MeshView, type NodeDescription, type LinkDescription, NodeRecord } from './observe/index.js';
+export { startInspector, type Inspector, type InspectorOptions, inspectOption, inspectWhenAsked, type InspectFlag, defaultObserveOptions, type ObserveOptions, type MeshViewOptions, type MessageTrace, type TraceReceiver, type TraceMiss, type MissReason, type TraceSummary, type MeshView, type NodeDescription, type LinkDescription, NodeRecord } from './observe/index.js';
 export {
   PeerRecordType, RecordField, RecordAttribute, type PeerRecordTypeOptions, type RecordFieldOptions,
   RecordCollection, type PeerRecord, type RecordChange, type RecordWriteOptions, type RecordQuery,

@@ -76,7 +76,8 @@ function vendorFiles(): Map<string, string> {
  * WebSocket subprotocol; every request must name this server in `Host` (no DNS rebinding) and
  * the WebSocket's `Origin` must be the page's own. The page gets data only over that socket; its
  * messages are bounded in size ({@link MAX_PAGE_MESSAGE_BYTES}) and rate
- * ({@link PAGE_MESSAGES_PER_SECOND}), and a bad one closes the socket.
+ * ({@link PAGE_MESSAGES_PER_SECOND}), and a bad one closes the socket. It closes when `node`
+ * closes (or by {@link Inspector.close}).
  */
 export async function startInspector(node: PeerNode, options: InspectorOptions = {}): Promise<Inspector> {
   const token = randomBytes(24).toString('hex');
@@ -212,11 +213,13 @@ export async function startInspector(node: PeerNode, options: InspectorOptions =
   const url = `http://127.0.0.1:${port}/#token=${token}`;
   log('inspector on http://127.0.0.1:%d/', port);
   let closing: Promise<void> | undefined;
-  return {
+  let ended: Subscription | undefined;
+  const inspector: Inspector = {
     url,
     port,
     close() {
       closing ??= (async () => {
+        ended?.unsubscribe();
         clearTimeout(timer);
         timer = undefined;
         for (const ws of clients) ws.terminate();
@@ -228,4 +231,7 @@ export async function startInspector(node: PeerNode, options: InspectorOptions =
       return closing;
     },
   };
+  // The node's status stream completes when it closes: the inspector goes with it.
+  ended = node.status$.subscribe({ complete: () => void inspector.close() });
+  return inspector;
 }
