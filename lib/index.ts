@@ -52,14 +52,14 @@ export {
   type PnrpResolverOptions, type PnrpPublishOptions, type PeerName, type PnrpEndpoint, type PnrpLimits,
 } from './resolver/pnrp/index.js';
 export { PeopleNearMe, lanResolver, PRESENCE_SERVICE, defaultPresenceLimits, type PresenceLimits, type PeopleNearMeStats, type PeopleNearMeOptions, type NearbyPeer, type NearbyEvent, type PresenceAnnouncement, type LanResolver, type LanResolverOptions } from './presence/index.js';
-export { startInspector, type Inspector, type InspectorOptions, defaultObserveOptions, type ObserveOptions, type MeshViewOptions, type MessageTrace, type TraceReceiver, type TraceMiss, type MissReason, type TraceSummary, type MeshView, type NodeDescription, type LinkDescription } from './observe/index.js';
+export { startInspector, type Inspector, type InspectorOptions, inspectOption, inspectWhenAsked, type InspectFlag, defaultObserveOptions, type ObserveOptions, type MeshViewOptions, type MessageTrace, type TraceReceiver, type TraceMiss, type MissReason, type TraceSummary, type MeshView, type NodeDescription, type LinkDescription, NodeRecord } from './observe/index.js';
 export { startGateway, type Gateway, type GatewayOptions, type GatewayPage, type GatewayLimits, defaultGatewayLimits, PageGuard, type PageRefusal, GATEWAY_PROTOCOL, GATEWAY_SOCKET_PATH, GatewayCloseCode, type PageRequest, type NodeMessage, type PageRecord, type PageRecordEvent, type PageStatus, type PageCallStyle, pageBuildDir } from './gateway/index.js';
 export {
   PeerRecordType, RecordField, RecordAttribute, type PeerRecordTypeOptions, type RecordFieldOptions,
   RecordCollection, type PeerRecord, type RecordChange, type RecordWriteOptions, type RecordQuery,
   type RecordStoreStats, defaultRecordLimits, DEFAULT_RECORD_TTL_MS, type RecordLimits,
   type RecordsOptions, type RecordClass, RecordDataKind, type AttributeValue, type RecordAttributes,
-  recordSync, type RecordSyncOptions, type RecordSyncStats,
+  recordSync, type RecordSyncOptions, type RecordSyncStats, type RecordSpaceName, type RecordSyncReport,
 } from './records/index.js';
 export {
   Collaboration, presenceMeshAddress, inboxMeshAddress, defaultCollaborationLimits, DEFAULT_INVITATION_TTL_MS, MAX_FRIENDLY_NAME_LENGTH, isFriendlyName,

@@ -11,7 +11,7 @@ import 'reflect-metadata';
 export {
   PeerRecordStore, type RecordStoreOptions, type StoreChange, type StoreChangeKind, type RecordWrite, type RecordValidator, type ReceiveResult,
   compareVersions, type ConflictFields,
-  type RecordStorage, type StorageChange, LevelRecordStorage, MemoryRecordStorage, RecordFrameKind, RecordGossip, type GossipMesh,
+  type RecordStorage, type StorageChange, LevelRecordStorage, MemoryRecordStorage, RecordFrameKind, SYSTEM_SPACE_KIND_OFFSET, systemRecordLimits, RecordGossip, type GossipMesh,
   type RecordSyncContext, type RecordSyncEngine, type RecordSyncFactory,
   decodePeerRecord, signPeerRecord, RECORD_ID_BYTES, type SignedRecord, type RecordFields,
   type SyncItem, type SyncIndex, type RecordAbstract, type RecordSyncSource, type ReceiveOutcome, VERSION_HASH_BYTES,

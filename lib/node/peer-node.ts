@@ -14,6 +14,8 @@ import type { RecordCollection } from '../records/record-collection.js';
 import type { RecordStoreStats } from '../records/record-store-stats.js';
 import type { RecordClass } from '../records/record-type-descriptor.js';
 import type { RecordsOptions } from '../records/records-options.js';
+import type { RecordSpaceName, RecordSyncReport } from '../records/record-space.js';
+import type { RecordSyncStats } from '../records/sync/record-sync.js';
 import { type HandshakeTiming, Mesh, type MeshStatus } from '../mesh/mesh.js';
 import type { MeshStats } from '../mesh/mesh-stats.js';
 import type { MemberInfo } from '../mesh/member-directory.js';
@@ -34,6 +36,7 @@ import type { PeerNodeOptions } from './options.js';
 import { type Token, token } from './token.js';
 import { resolveService } from './injection.js';
 import type { MeshView, MeshViewOptions, NodeDescription } from '../observe/index.js';
+import { NodeRecord } from '../observe/mesh-record.js';
 import { type MessageTrace, NodeObserver, ObserveContract, type TraceSummary, defaultObserveOptions } from '../observe/index.js';
 
 /** Injection token for the {@link PeerNode} that hosts a service. */
@@ -180,6 +183,10 @@ export class PeerNode {
         node.recordsPart = records;
         openedRecords = records;
         node.closers.unshift(() => records.close());
+        // With records on, each node keeps one `peerchannel.node` record of itself in the system
+        // space (declared here, before the mesh starts), and the mesh view is a query of those.
+        node.observer.publishTo(records.system.collection(NodeRecord), records.system.store.limits.maxTtlMs);
+        node.closers.unshift(() => node.observer.stopPublishing());
       }
       if (resolver !== undefined) node.closers.push(() => resolver?.close());
       // A dial-out-only node (no addresses) registers nothing: a registration would only send
@@ -244,9 +251,12 @@ export class PeerNode {
   }
 
   /**
-   * Gathers a small description (neighbours, link utility, counters) from every node that
-   * answers within the timeout, and joins them into a graph. Its members also count as known
-   * members in later traces.
+   * The mesh as a graph of node descriptions (neighbours, link utility, counters). With records
+   * on, a query of the `peerchannel.node` records every node keeps of itself in its system
+   * records space (refreshed every `observe.meshRecordIntervalMs`, gone a few intervals after a
+   * node stops); with records off (or `from: 'gather'`), a gather of the descriptions every node
+   * answers within the timeout. Its members also count as known members in later traces.
+   * @throws PeerChannelError `PC_ERR_RECORDS_DISABLED` for `from: 'records'` without the `records` option.
    */
   meshView(options?: MeshViewOptions): Promise<MeshView> {
     this.assertOpen();
@@ -455,6 +465,34 @@ export class PeerNode {
     return this.requireRecords().synchronized$;
   }
 
+  /**
+   * One report per finished reconciliation session of this node's records (space, peer, role,
+   * outcome, rounds, bytes, duration): the user store's (`space: 'user'`) and the system
+   * records space's (`'system'`, the mesh view's node records).
+   * @remarks Hot: sessions that finish after subscription.
+   * @throws PeerChannelError `PC_ERR_RECORDS_DISABLED` without the `records` option.
+   */
+  get recordSyncSessions$(): Observable<RecordSyncReport> {
+    return this.requireRecords().syncSessions$;
+  }
+
+  /**
+   * Reconciliation sessions counted since the node opened: started, complete, failed by code.
+   * @param space `'user'` (the default) or `'system'`.
+   * @returns `undefined` when the records option runs no engine (`sync: null`) or one that does not count.
+   * @throws PeerChannelError `PC_ERR_RECORDS_DISABLED` without the `records` option.
+   */
+  recordSyncStats(space: RecordSpaceName = 'user'): RecordSyncStats | undefined {
+    const r = this.requireRecords();
+    const s = (space === 'system' ? r.system : r.user).syncStats;
+    return s === undefined ? undefined : { ...s, failed: { ...s.failed } };
+  }
+
+  /** Whether the node was opened with the `records` option. */
+  get hasRecords(): boolean {
+    return this.recordsPart !== undefined;
+  }
+
   /** Counters of the record store: stored, stale, duplicates, expired, and refusals by code. */
   recordStats(): RecordStoreStats {
     const s = this.requireRecords().store.stats;
@@ -464,6 +502,16 @@ export class PeerNode {
   /** @internal the record store (for the sync engine and specs). */
   get recordStore(): NodeRecords['store'] {
     return this.requireRecords().store;
+  }
+
+  /**
+   * The store of the system records space: the framework's own short-lived records (each node's
+   * `peerchannel.node` description), kept apart from {@link PeerNode.recordStore} so they never
+   * show in its counts, digests or changes. For inspection and tests.
+   * @throws PeerChannelError `PC_ERR_RECORDS_DISABLED` without the `records` option.
+   */
+  get systemRecordStore(): NodeRecords['store'] {
+    return this.requireRecords().system.store;
   }
 
   private requireRecords(): NodeRecords {

@@ -6,3 +6,5 @@ export type { TraceSummary } from './trace-collector.js';
 export type { TraceReport } from './trace-report.js';
 export type { MeshView, NodeDescription, LinkDescription } from './mesh-view.js';
 export { startInspector, type Inspector, type InspectorOptions, MAX_PAGE_MESSAGE_BYTES, PAGE_MESSAGES_PER_SECOND } from './inspector/inspector-server.js';
+export { NodeRecord } from './mesh-record.js';
+export { inspectOption, inspectWhenAsked, type InspectFlag } from './inspector/inspect-option.js';

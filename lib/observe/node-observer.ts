@@ -7,6 +7,8 @@ import type { Mesh } from '../mesh/mesh.js';
 import type { TraceEvent, TraceHook } from '../mesh/trace-hook.js';
 import { debugLog } from '../internal/debug-log.js';
 import { type MeshView, type NodeDescription, assembleMeshView, decodeDescription, encodeDescription } from './mesh-view.js';
+import type { PeerRecord, RecordCollection } from '../records/record-collection.js';
+import { MeshRecordPublisher, type NodeRecord } from './mesh-record.js';
 import type { MeshKnowledge, MessageTrace } from './message-trace.js';
 import type { ObserveContract } from './observe-contract.js';
 import type { ObserveOptions } from './observe-options.js';
@@ -32,8 +34,13 @@ export interface MeshViewOptions {
    * @defaultValue 2_000
    */
   readonly timeoutMs?: number;
-  /** Stop after this many answers from other nodes. */
+  /** Stop after this many answers from other nodes (gather only). */
   readonly count?: number;
+  /**
+   * Where the view comes from: the `peerchannel.node` records this node holds, or a gather over the mesh.
+   * @defaultValue `'records'` when the node keeps records, else `'gather'`
+   */
+  readonly from?: 'records' | 'gather';
 }
 
 /**
@@ -49,6 +56,8 @@ export class NodeObserver implements TraceHook {
   private readonly describes: TokenBucket;
   private lastView: MeshView | undefined;
   private readonly members = new Set<string>();
+  private nodeRecords: RecordCollection<NodeRecord> | undefined;
+  private publisher: MeshRecordPublisher | undefined;
   private static readonly MAX_MEMBERS = 10_000;
 
   constructor(
@@ -127,12 +136,48 @@ export class NodeObserver implements TraceHook {
     };
   }
 
-  /** Gathers every reachable node's description (this node's own first) and joins them into a view. */
+  /**
+   * Publishes this node's description as a `peerchannel.node` record (in the node's system
+   * records space, never in its user store), refreshed every `meshRecordIntervalMs`, and answers
+   * mesh views from those records. Ended by {@link NodeObserver.stopPublishing}.
+   */
+  publishTo(collection: RecordCollection<NodeRecord>, maxTtlMs: number): void {
+    this.nodeRecords = collection;
+    const mesh = this.env.mesh;
+    this.publisher = new MeshRecordPublisher(collection, mesh.localPeerId, () => this.describe(), {
+      intervalMs: this.options.meshRecordIntervalMs, expiryIntervals: this.options.meshRecordExpiryIntervals,
+    }, (e) => mesh.report(e), maxTtlMs);
+  }
+
+  /** Stops refreshing the node record (before the record store closes). Idempotent. */
+  stopPublishing(): void {
+    this.publisher?.close();
+  }
+
+  /** The view of the mesh: from the node records when this node keeps them, else gathered. */
   async meshView(options: MeshViewOptions = {}): Promise<MeshView> {
     const mesh = this.env.mesh;
     const own = this.describe();
     const nodes: NodeDescription[] = [own];
-    if (mesh.neighbors.size > 0) {
+    const records = this.nodeRecords;
+    if ((options.from ?? (records === undefined ? 'gather' : 'records')) === 'records') {
+      if (records === undefined) throw new PeerChannelError(ErrorCode.RECORDS_DISABLED, 'a mesh view from records needs the records option');
+      const now = Date.now();
+      // A creator restarted within the expiry has two records: its newest one counts.
+      const newest = new Map<string, PeerRecord<NodeRecord>>();
+      for (const r of records.query()) {
+        if (r.creator === own.peerId || r.expires <= now) continue;
+        const held = newest.get(r.creator);
+        if (held === undefined || r.modified > held.modified) newest.set(r.creator, r);
+      }
+      for (const r of newest.values()) {
+        try {
+          nodes.push(decodeDescription(r.value.d, r.creator, mesh.limits));
+        } catch (error) {
+          mesh.drop(toPeerChannelError(error).code, `mesh view: bad node record from ${r.creator.slice(0, 12)}`);
+        }
+      }
+    } else if (mesh.neighbors.size > 0) {
       const gather = (this.env.proxy.gather({ timeoutMs: options.timeoutMs ?? 2_000, count: options.count === undefined ? undefined : options.count + 1 }) as GatherProxy<ObserveContract>).describe();
       const replies = await firstValueFrom(gather.pipe(toArray()));
       const seen = new Set([own.peerId]);
@@ -166,6 +211,7 @@ export class NodeObserver implements TraceHook {
   }
 
   close(): void {
+    this.publisher?.close();
     if (this.env.mesh.tracer === this) this.env.mesh.tracer = undefined;
     this.reporter.close();
     this.collector.close();

@@ -62,6 +62,17 @@ export interface ObserveOptions {
    * @defaultValue 5
    */
   readonly describesPerSecond: number;
+  /**
+   * With records on: how often this node refreshes its `peerchannel.node` record (the mesh view's source).
+   * @defaultValue 10_000
+   */
+  readonly meshRecordIntervalMs: number;
+  /**
+   * With records on: the node record's lifetime, in refresh intervals (a node that stops is gone from
+   * others' mesh views this many intervals after its last refresh, at most).
+   * @defaultValue 3
+   */
+  readonly meshRecordExpiryIntervals: number;
 }
 
 /** Defaults for {@link ObserveOptions}. */
@@ -77,6 +88,8 @@ export const defaultObserveOptions: ObserveOptions = Object.freeze({
   reportDelayMs: 100,
   maxPendingReports: 256,
   describesPerSecond: 5,
+  meshRecordIntervalMs: 10_000,
+  meshRecordExpiryIntervals: 3,
 });
 
 /** Most peer ids in one list of a trace report or node description. */

@@ -19,6 +19,11 @@ export interface PrometheusOptions {
    * @defaultValue `[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]`
    */
   readonly handshakeBuckets?: readonly number[];
+  /**
+   * Record reconciliation session duration histogram buckets, in seconds.
+   * @defaultValue `[0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]`
+   */
+  readonly syncBuckets?: readonly number[];
 }
 
 /** The Prometheus view of one or more nodes; {@link PeerChannelMetrics.close} unregisters it. */
@@ -29,7 +34,7 @@ export interface PeerChannelMetrics {
   readonly contentType: string;
   /** The exposition text (Prometheus text format 0.0.4), read from the nodes at call time. */
   metrics(): Promise<string>;
-  /** Stops observing handshakes and removes the metrics from the registry. Idempotent. */
+  /** Stops observing handshakes and sync sessions and removes the metrics from the registry. Idempotent. */
   close(): void;
 }
 
@@ -53,6 +58,13 @@ export interface PeerChannelMetrics {
  * | `peerchannel_neighbors` | gauge | peer |
  * | `peerchannel_link_queue_frames` | gauge | peer, neighbor |
  * | `peerchannel_handshake_seconds` | histogram | peer, direction |
+ * | `peerchannel_record_sync_seconds` | histogram | peer, space, role, outcome |
+ * | `peerchannel_record_sync_sessions_total` | counter | peer, space, result |
+ *
+ * The record sync metrics exist only when at least one node keeps records. `space` is `user`
+ * (the application's store) or `system` (the node records of the mesh view); durations are
+ * observed from `node.recordSyncSessions$` as sessions finish, and the sessions counter is read
+ * from `node.recordSyncStats(space)` when scraped (`result` is `complete` or the failure code).
  *
  * @example
  * ```ts
@@ -104,6 +116,32 @@ export function prometheusMetrics(nodes: PeerNode | readonly PeerNode[], options
     labelNames: ['peer', 'direction'], buckets: [...(options.handshakeBuckets ?? [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5])], registers,
   });
   const subs: Subscription[] = list.map((n) => n.handshakes$.subscribe((h) => handshakes.observe({ peer: n.peerId, direction: h.direction }, h.ms / 1000)));
+  const withRecords = list.filter((n) => n.hasRecords);
+  if (withRecords.length > 0) {
+    const syncSeconds = new Histogram({
+      name: `${p}record_sync_seconds`, help: 'Duration of a record reconciliation session, from its first frame to its end.',
+      labelNames: ['peer', 'space', 'role', 'outcome'], buckets: [...(options.syncBuckets ?? [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30])], registers,
+    });
+    const syncSessions = new Counter({
+      name: `${p}record_sync_sessions_total`, help: 'Record reconciliation sessions finished, by records space and result (complete or the failure code).',
+      labelNames: ['peer', 'space', 'result'], registers,
+      collect() {
+        this.reset();
+        for (const n of withRecords) {
+          for (const space of ['user', 'system'] as const) {
+            const st = n.recordSyncStats(space);
+            if (st === undefined) continue;
+            this.inc({ peer: n.peerId, space, result: 'complete' }, st.complete);
+            for (const [code, v] of Object.entries(st.failed)) this.inc({ peer: n.peerId, space, result: code }, v);
+          }
+        }
+      },
+    });
+    metrics.push(syncSeconds as unknown as Counter, syncSessions);
+    for (const n of withRecords) {
+      subs.push(n.recordSyncSessions$.subscribe((r) => syncSeconds.observe({ peer: n.peerId, space: r.space, role: r.role, outcome: r.outcome }, r.ms / 1000)));
+    }
+  }
   let closed = false;
   return {
     registry,

@@ -1,14 +1,15 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { BehaviorSubject, type Observable } from 'rxjs';
-import { ErrorCode, PeerChannelError } from '../errors/index.js';
+import { type Observable, map, merge } from 'rxjs';
 import type { PeerIdentity } from '../identity/peer-identity.js';
 import type { Mesh } from '../mesh/mesh.js';
-import { RecordCollection } from './record-collection.js';
-import { RecordGossip } from './record-gossip.js';
+import type { RecordCollection } from './record-collection.js';
+import { SYSTEM_SPACE_KIND_OFFSET } from './record-gossip.js';
+import { RecordSpace, type RecordSyncReport } from './record-space.js';
 import { RecordStore } from './record-store.js';
-import type { RecordSyncEngine, RecordSyncFactory } from './record-sync-hook.js';
-import { type RecordClass, describeRecordType, recordValidator } from './record-type-descriptor.js';
+import type { RecordSyncFactory } from './record-sync-hook.js';
+import type { RecordClass } from './record-type-descriptor.js';
+import { systemRecordLimits } from './system-record-limits.js';
 import type { RecordsOptions } from './records-options.js';
 import { LevelRecordStorage } from './storage/level-record-storage.js';
 import { MemoryRecordStorage } from './storage/memory-record-storage.js';
@@ -39,41 +40,29 @@ function storageFor(options: RecordsOptions, peerId: string, meshName: string): 
 }
 
 /**
- * A node's replicated records: the store, live changes over the mesh, reconciliation, and the
- * typed collections the node hands out.
+ * A node's replicated records: the user store with its live changes and reconciliation, and
+ * the system records space beside it (the framework's own short-lived records, kept in memory,
+ * reconciled over frame kinds of their own and never counted in the user store).
  * @internal composed by `PeerNode`
  */
 export class NodeRecords {
-  readonly store: RecordStore;
-  private readonly gossip: RecordGossip;
-  private readonly collections = new Map<string, RecordCollection<unknown>>();
-  private readonly classes = new Map<string, RecordClass>();
-  private engine: RecordSyncEngine | undefined;
-  private readonly notSynced = new BehaviorSubject(false);
+  /** The application's records. */
+  readonly user: RecordSpace;
+  /** The framework's own records (`peerchannel.node` for the mesh view). */
+  readonly system: RecordSpace;
   private closed = false;
 
-  private constructor(store: RecordStore, mesh: Mesh, sync: RecordSyncFactory | null | undefined) {
-    this.store = store;
-    this.gossip = new RecordGossip(store, mesh);
-    if (sync) {
-      this.engine = sync({
-        source: store,
-        localPeerId: mesh.localPeerId,
-        mesh: Object.assign(Object.create(null) as object, {
-          get neighbors() {
-            return mesh.neighbors;
-          },
-          neighbors$: mesh.neighbors$,
-          neighbor: (peerId: string) => mesh.neighbors.get(peerId),
-          registerExtension: mesh.registerExtension.bind(mesh),
-          sendExtension: mesh.sendExtension.bind(mesh),
-          violation: mesh.violation.bind(mesh),
-        }),
-      });
-    }
+  private constructor(user: RecordSpace, system: RecordSpace) {
+    this.user = user;
+    this.system = system;
   }
 
-  /** Opens the store (loading what the storage holds) and attaches it to `mesh`. */
+  /** The user store (what `recordStats()`, `recordStore` and `node.records(T)` see). */
+  get store(): RecordStore {
+    return this.user.store;
+  }
+
+  /** Opens both stores (loading what the user storage holds) and attaches them to `mesh`. */
   static async open(options: RecordsOptions, identity: PeerIdentity, meshName: string, mesh: Mesh, admins: Iterable<string>, sync: RecordSyncFactory | null | undefined): Promise<NodeRecords> {
     const store = new RecordStore({
       identity,
@@ -83,52 +72,62 @@ export class NodeRecords {
       admins: options.admins ?? admins,
       expiryIntervalMs: options.expiryIntervalMs,
     });
+    // System records are refreshed by their creators, so memory is enough: a restarted node
+    // republishes, and reconciliation on each new link fills a newcomer in.
+    const systemStore = new RecordStore({
+      identity,
+      storage: new MemoryRecordStorage(),
+      index: new SyncTree(),
+      limits: systemRecordLimits,
+      admins: [],
+      expiryIntervalMs: options.expiryIntervalMs,
+      declaredTypesOnly: true,
+    });
     await store.open();
+    await systemStore.open();
     store.errors$.subscribe((e) => mesh.report(e));
-    let records: NodeRecords | undefined;
+    systemStore.errors$.subscribe((e) => mesh.report(e));
+    let user: RecordSpace | undefined;
+    let system: RecordSpace | undefined;
     try {
-      records = new NodeRecords(store, mesh, sync === undefined ? recordSync() : sync);
+      user = new RecordSpace('user', store, mesh, sync === undefined ? recordSync() : sync);
+      // No periodic anti-entropy for system records: every creator refreshes its own well
+      // within the expiry, and each refresh floods, so a missed change heals itself.
+      system = new RecordSpace('system', systemStore, mesh, sync === null ? null : recordSync({ intervalMs: 0 }), SYSTEM_SPACE_KIND_OFFSET);
+      const records = new NodeRecords(user, system);
       for (const cls of options.types ?? []) records.collection(cls);
       return records;
     } catch (error) {
       // A bad type or sync option must not leave the storage open (LevelDB would stay locked).
-      await (records?.close() ?? store.close());
+      await Promise.allSettled([user?.close() ?? store.close(), system?.close() ?? systemStore.close()]);
       throw error;
     }
   }
 
-  /** Hot, replays: `true` once the first reconciliation with a neighbour finished. */
+  /** Hot, replays: `true` once the first reconciliation of the user store with a neighbour finished. */
   get synchronized$(): Observable<boolean> {
-    return this.engine?.synchronized$ ?? this.notSynced.asObservable();
+    return this.user.synchronized$;
+  }
+
+  /** Hot: a report per finished reconciliation session of either space. */
+  get syncSessions$(): Observable<RecordSyncReport> {
+    const tag = (space: RecordSpace) => space.sessions$.pipe(map((r): RecordSyncReport => ({ ...r, space: space.name })));
+    return merge(tag(this.user), tag(this.system));
   }
 
   /**
-   * The collection of one declared record type (the same instance on every call).
-   * @throws PeerChannelError `PC_ERR_RECORDS_DISABLED` for an undeclared class;
-   * `PC_ERR_INVALID_ARGUMENT` when another class already declares the same type name.
+   * The user collection of one declared record type (the same instance on every call).
+   * @throws PeerChannelError `PC_ERR_CLOSED`; `PC_ERR_INVALID_ARGUMENT` when another class
+   * already declares the same type name.
    */
   collection<T>(cls: RecordClass<T>): RecordCollection<T> {
-    if (this.closed) throw new PeerChannelError(ErrorCode.CLOSED, 'the node is closed');
-    const d = describeRecordType(cls);
-    const owner = this.classes.get(d.type);
-    if (owner !== undefined && owner !== cls) throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, `record type '${d.type}' is declared by both ${owner.name} and ${cls.name}`);
-    let c = this.collections.get(d.type);
-    if (c === undefined) {
-      this.store.registerType(d.type, recordValidator(d, this.store.limits));
-      c = new RecordCollection<unknown>(this.store, d);
-      this.collections.set(d.type, c);
-      this.classes.set(d.type, cls);
-    }
-    return c as RecordCollection<T>;
+    return this.user.collection(cls);
   }
 
-  /** Stops reconciliation and live changes, then finishes pending writes and closes the storage. Idempotent. */
+  /** Stops reconciliation and live changes of both spaces, then finishes pending writes and closes the storage. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.engine?.close();
-    this.gossip.close();
-    this.notSynced.complete();
-    await this.store.close();
+    await Promise.all([this.user.close(), this.system.close()]);
   }
 }

@@ -13,6 +13,8 @@ export interface CheckContext {
   /** Records the store holds now. */
   readonly held: number;
   readonly validator: ((record: SignedRecord) => void) | undefined;
+  /** Refuse a type without a validator. */
+  readonly declaredTypesOnly?: boolean;
 }
 
 /**
@@ -24,6 +26,7 @@ export interface CheckContext {
  */
 export function checkIncoming(record: SignedRecord, held: SignedRecord | undefined, ctx: CheckContext): PeerChannelError | undefined {
   const now = ctx.now;
+  if (ctx.declaredTypesOnly === true && ctx.validator === undefined) return new PeerChannelError(ErrorCode.RECORD_TYPE_MISMATCH, `record type '${record.type}' is not declared in this store`);
   if (record.expires <= now) return new PeerChannelError(ErrorCode.RECORD_EXPIRED, `record ${record.idHex} expired`);
   if (record.expires > now + ctx.limits.maxTtlMs + 86_400_000) return new PeerChannelError(ErrorCode.RECORD_SHAPE, `record ${record.idHex} expires too far ahead`);
   if (record.deleted && record.version === 1) return new PeerChannelError(ErrorCode.RECORD_SHAPE, 'a tombstone has a version above 1');

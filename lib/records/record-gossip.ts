@@ -15,6 +15,12 @@ export const RecordFrameKind = {
   Newer: 45,
 } as const;
 
+/**
+ * What the system records space adds to every record frame kind: its reconciliation runs over
+ * 48–51 and its live changes over 52–53, apart from the user store's 40–45.
+ */
+export const SYSTEM_SPACE_KIND_OFFSET = 8;
+
 /** The part of the mesh live record changes need. */
 export interface GossipMesh {
   /** The current neighbours by peer id. */
@@ -51,20 +57,30 @@ export class RecordGossip {
   private readonly buckets = new WeakMap<Neighbor, Bucket>();
   private readonly sub: Subscription;
 
+  private readonly change: number;
+  private readonly newer: number;
+
+  /**
+   * @param kindOffset added to the frame kinds (44, 45), so a second store (the system records
+   * space, offset {@link SYSTEM_SPACE_KIND_OFFSET}) floods over kinds of its own.
+   */
   constructor(
     private readonly store: RecordStore,
     private readonly mesh: GossipMesh,
     private readonly now: () => number = Date.now,
+    kindOffset = 0,
   ) {
-    mesh.registerExtension(RecordFrameKind.Change, (from, payload) => this.onFrame(from, payload, false));
-    mesh.registerExtension(RecordFrameKind.Newer, (from, payload) => this.onFrame(from, payload, true));
+    this.change = RecordFrameKind.Change + kindOffset;
+    this.newer = RecordFrameKind.Newer + kindOffset;
+    mesh.registerExtension(this.change, (from, payload) => this.onFrame(from, payload, false));
+    mesh.registerExtension(this.newer, (from, payload) => this.onFrame(from, payload, true));
     this.sub = store.changes$.subscribe((change) => this.forward(change));
   }
 
   private forward(change: StoreChange): void {
     if (change.kind === 'expired') return;
     for (const n of this.mesh.neighbors.values()) {
-      if (n.peerId !== change.source) this.mesh.sendExtension(n, RecordFrameKind.Change, change.record.encoded);
+      if (n.peerId !== change.source) this.mesh.sendExtension(n, this.change, change.record.encoded);
     }
   }
 
@@ -84,7 +100,7 @@ export class RecordGossip {
     }
     // An answer is never answered: two peers disagreeing on the winner cannot ping-pong.
     if (result.outcome === 'stale' && result.newer !== undefined && !isAnswer) {
-      this.mesh.sendExtension(from, RecordFrameKind.Newer, result.newer.encoded);
+      this.mesh.sendExtension(from, this.newer, result.newer.encoded);
     }
   }
 

@@ -52,6 +52,12 @@ export interface RecordStoreOptions {
    * @defaultValue 1_000
    */
   readonly expiryIntervalMs?: number;
+  /**
+   * Refuse records of a type no validator was registered for (`PC_ERR_RECORD_TYPE_MISMATCH`), as
+   * the system records space does: it holds only the types the framework declares.
+   * @defaultValue false
+   */
+  readonly declaredTypesOnly?: boolean;
 }
 
 /** A change this node makes to one of its records. */
@@ -338,6 +344,7 @@ export class RecordStore implements RecordSyncSource {
       heldByCreator: this.perCreator.get(record.creator) ?? 0,
       held: this.records.size,
       validator: this.validators.get(record.type),
+      declaredTypesOnly: this.options.declaredTypesOnly === true,
     });
   }
 

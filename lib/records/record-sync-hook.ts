@@ -2,6 +2,8 @@ import type { Observable } from 'rxjs';
 import type { Neighbor } from '../mesh/neighbor.js';
 import type { NeighborInfo } from '../mesh/neighbor.js';
 import type { GossipMesh } from './record-gossip.js';
+import type { RecordSyncStats } from './sync/record-sync.js';
+import type { SyncReport } from './sync/sync-session.js';
 import type { RecordSyncSource } from './sync/sync-source.js';
 
 /** What a reconciliation engine gets from the node. */
@@ -10,6 +12,12 @@ export interface RecordSyncContext {
   readonly source: RecordSyncSource;
   /** This node's peer id. */
   readonly localPeerId: string;
+  /**
+   * Added to the reconciliation frame kinds (40–43) on the wire: 0 for the user store,
+   * `SYSTEM_SPACE_KIND_OFFSET` (8, so 48–51) for the system records space.
+   * @defaultValue 0
+   */
+  readonly kindOffset?: number;
   /** The mesh: neighbours, extension frames (kinds 40–43 are reconciliation's), link violations. */
   readonly mesh: GossipMesh & {
     /** Hot, replays: the neighbour set after each change. */
@@ -23,6 +31,10 @@ export interface RecordSyncContext {
 export interface RecordSyncEngine {
   /** Hot, replays: `true` once the first reconciliation with a neighbour finished. */
   readonly synchronized$: Observable<boolean>;
+  /** Hot: one report per finished session, whatever its outcome (engines that do not report leave it out). */
+  readonly sessions$?: Observable<SyncReport>;
+  /** Sessions counted since the engine started (engines that do not count leave it out). */
+  readonly stats?: RecordSyncStats;
   /** Stops every session and timer. Idempotent. */
   close(): void;
 }

@@ -1,5 +1,5 @@
 import { type Observable, Subscription, filter, interval, lastValueFrom, map, merge, switchMap, take, takeUntil, throttleTime, timer, toArray } from 'rxjs';
-import { ErrorCode, PeerChannelError, type PeerIdentity, PeerNode, type PeerProxy, notFromSelf, toPeerChannelError } from '../../lib/index.js';
+import { ErrorCode, type InspectFlag, PeerChannelError, type PeerIdentity, PeerNode, type PeerProxy, inspectWhenAsked, notFromSelf, toPeerChannelError } from '../../lib/index.js';
 import type { ChatPeople, RoomTicket } from './people.js';
 import { Chat } from './chat-contract.js';
 import { Presence } from './presence-contract.js';
@@ -31,6 +31,8 @@ export interface ChatOptions {
   readonly identity?: PeerIdentity;
   /** Contacts, presence and invitations (`/invite`, `/status`, `/card`, `/add`); without it those commands are refused. */
   readonly people?: ChatPeople;
+  /** `--inspect [port]`: serve the live mesh inspector for this room's node and print its URL. */
+  readonly inspect?: InspectFlag;
 }
 
 const HELP =
@@ -63,7 +65,12 @@ export class ChatRoom {
 
   /** Joins the room; the password is only checked once another peer is met. */
   static async open(options: ChatOptions): Promise<ChatRoom> {
-    return new ChatRoom(await PeerNode.open(options.mesh, { password: options.password, identity: options.identity }), options);
+    const node = await PeerNode.open(options.mesh, { password: options.password, identity: options.identity });
+    await inspectWhenAsked(node, options.inspect, (line) => options.print(stamp(line))).catch(async (error: unknown) => {
+      await node.close();
+      throw error;
+    });
+    return new ChatRoom(node, options);
   }
 
   private constructor(

@@ -9,7 +9,7 @@ import 'reflect-metadata';
 import { userInfo } from 'node:os';
 import { clearLine, clearScreenDown, createInterface, cursorTo, moveCursor } from 'node:readline';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ErrorCode, parseMeshAddress, toPeerChannelError } from '../../lib/index.js';
+import { ErrorCode, type InspectFlag, inspectOption, parseMeshAddress, toPeerChannelError } from '../../lib/index.js';
 import { askPassword } from './ask-password.js';
 import { ChatRoom } from './chat-room.js';
 import { ChatPeople, type RoomTicket } from './people.js';
@@ -33,9 +33,10 @@ const options = new Command()
       .default(2000),
   )
   .addOption(new Option('--home <dir>', 'where identities (one per --name) and contacts are kept').env('PEERCHANNEL_HOME'))
+  .addOption(inspectOption())
   .addHelpText('after', '\nIn the chat: text goes to everyone; /msg NAME text, /near text, /who, /invite NAME, /accept, /decline, /status WORD [note], /card [FILE], /add FILE, /quit.')
   .parse()
-  .opts<{ name: string; mesh: string; password?: string; askPassword: boolean; heartbeat: number; home?: string }>();
+  .opts<{ name: string; mesh: string; password?: string; askPassword: boolean; heartbeat: number; home?: string; inspect?: InspectFlag }>();
 
 if (options.askPassword) {
   options.password = await askPassword(`password for ${options.mesh}: `).catch((error: unknown) => {
@@ -60,7 +61,7 @@ let quitting = false;
 /** Joins a room; after an accepted invitation, the private room it names, and so on. */
 async function enter(ticket: RoomTicket): Promise<void> {
   const opened = await ChatRoom.open({
-    name: options.name, mesh: ticket.mesh, password: ticket.password, heartbeatMs: options.heartbeat, print, identity: people?.identity, people,
+    name: options.name, mesh: ticket.mesh, password: ticket.password, heartbeatMs: options.heartbeat, print, identity: people?.identity, people, inspect: options.inspect,
   }).catch((error: unknown) => void exit(1, `error: cannot join ${ticket.mesh}: ${describeError(error)}`));
   if (opened === undefined) return;
   room = opened;

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import parsePrometheusTextFormat, { type ParsedFamily } from 'parse-prometheus-text-format';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCode, type PeerNode } from '../../lib/index.js';
+import { ErrorCode, type PeerNode, type RecordSyncReport } from '../../lib/index.js';
 import { type PeerChannelMetrics, prometheusMetrics } from '../../lib/observe/prometheus.js';
 import { Chat } from '../helpers/contracts.js';
 import { MemoryMesh } from '../helpers/memory-mesh.js';
@@ -78,5 +78,54 @@ describe('prometheus adapter', () => {
     m.close();
     m.close();
     expect(await m.registry.metrics()).not.toContain('peerchannel_');
+  });
+});
+
+describe('prometheus adapter: record sync', () => {
+  /** Sum of a labelled histogram's `_count` lines that carry every given label, read from the text. */
+  function histogramCount(text: string, name: string, labels: Record<string, string>): number {
+    return text
+      .split('\n')
+      .filter((l) => l.startsWith(`${name}_count{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)))
+      .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  }
+
+  it('times every reconciliation session by space, role and outcome, and its sessions counter matches recordSyncStats()', async () => {
+    mesh = new MemoryMesh(23);
+    const nodes = await mesh.add(3, { records: { storage: 'memory' }, observe: { meshRecordIntervalMs: 100 } });
+    metrics = prometheusMetrics(nodes);
+    const seen = new Map<string, RecordSyncReport[]>(nodes.map((n) => [n.peerId, []]));
+    for (const n of nodes) n.recordSyncSessions$.subscribe((r) => seen.get(n.peerId)!.push(r));
+    await mesh.line(nodes);
+    // Two links, one session each per space, seen at both ends: 2 sessions per space on the middle node, 1 at the ends.
+    await waitFor(() => nodes.every((n, i) => seen.get(n.peerId)!.length === (i === 1 ? 4 : 2)), 'every session of both spaces finished');
+    const text = await (await fetch(await serve(metrics))).text();
+    const families = parsePrometheusTextFormat(text); // also: it parses as Prometheus text
+    expect(families.find((f) => f.name === 'peerchannel_record_sync_seconds')?.type).toBe('HISTOGRAM');
+    expect(families.find((f) => f.name === 'peerchannel_record_sync_sessions_total')?.type).toBe('COUNTER');
+    for (const n of nodes) {
+      const peer = n.peerId;
+      const reports = seen.get(peer)!;
+      for (const space of ['user', 'system'] as const) {
+        const mine = reports.filter((r) => r.space === space);
+        expect(mine.length).toBeGreaterThan(0);
+        expect(histogramCount(text, 'peerchannel_record_sync_seconds', { peer, space })).toBe(mine.length);
+        for (const role of ['initiator', 'responder'] as const) {
+          expect(histogramCount(text, 'peerchannel_record_sync_seconds', { peer, space, role })).toBe(mine.filter((r) => r.role === role).length);
+        }
+        const st = n.recordSyncStats(space)!;
+        expect(value(families, 'peerchannel_record_sync_sessions_total', { peer, space, result: 'complete' })).toBe(st.complete);
+        expect(st.complete).toBe(mine.filter((r) => r.outcome === 'complete').length);
+        for (const [code, v] of Object.entries(st.failed)) expect(value(families, 'peerchannel_record_sync_sessions_total', { peer, space, result: code })).toBe(v);
+      }
+    }
+  });
+
+  it('has no record sync metrics for nodes without records', async () => {
+    mesh = new MemoryMesh(24);
+    metrics = prometheusMetrics(await mesh.add(1));
+    const text = await metrics.metrics();
+    expect(text).toContain('peerchannel_messages_sent_total');
+    expect(text).not.toContain('record_sync');
   });
 });

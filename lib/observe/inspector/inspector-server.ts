@@ -74,7 +74,8 @@ function vendorFiles(): Map<string, string> {
  * WebSocket subprotocol; every request must name this server in `Host` (no DNS rebinding) and
  * the WebSocket's `Origin` must be the page's own. The page gets data only over that socket; its
  * messages are bounded in size (`MAX_PAGE_MESSAGE_BYTES`, 1 KiB) and rate
- * (`PAGE_MESSAGES_PER_SECOND`, 10 a second), and a bad one closes the socket.
+ * (`PAGE_MESSAGES_PER_SECOND`, 10 a second), and a bad one closes the socket. It closes when `node`
+ * closes (or by {@link Inspector.close}).
  */
 export async function startInspector(node: PeerNode, options: InspectorOptions = {}): Promise<Inspector> {
   const guard = new PageGuard(PROTOCOL);
@@ -203,11 +204,13 @@ export async function startInspector(node: PeerNode, options: InspectorOptions =
   const url = guard.url;
   log('inspector on http://127.0.0.1:%d/', port);
   let closing: Promise<void> | undefined;
-  return {
+  let ended: Subscription | undefined;
+  const inspector: Inspector = {
     url,
     port,
     close() {
       closing ??= (async () => {
+        ended?.unsubscribe();
         clearTimeout(timer);
         timer = undefined;
         for (const ws of clients) ws.terminate();
@@ -219,4 +222,7 @@ export async function startInspector(node: PeerNode, options: InspectorOptions =
       return closing;
     },
   };
+  // The node's status stream completes when it closes: the inspector goes with it.
+  ended = node.status$.subscribe({ complete: () => void inspector.close() });
+  return inspector;
 }

@@ -68,6 +68,8 @@ export class RecordSync implements RecordSyncEngine, SessionHost {
   private readonly sub: Subscription;
   private readonly timer: ReturnType<typeof setInterval> | undefined;
   private nextId = Math.floor(Math.random() * 1_000_000);
+  /** Added to the frame kinds on the wire (sessions speak 40–43). */
+  private readonly kindOffset: number;
   private isClosed = false;
 
   /** Hot, replays: `true` once the first session with a neighbour completed (either role). */
@@ -89,10 +91,10 @@ export class RecordSync implements RecordSyncEngine, SessionHost {
     this.tree = index;
     this.source = context.source;
     const mesh = context.mesh;
-    mesh.registerExtension(SyncFrameKind.Query, (from, p) => this.onFrame(SyncFrameKind.Query, from, p));
-    mesh.registerExtension(SyncFrameKind.Answer, (from, p) => this.onFrame(SyncFrameKind.Answer, from, p));
-    mesh.registerExtension(SyncFrameKind.Exchange, (from, p) => this.onFrame(SyncFrameKind.Exchange, from, p));
-    mesh.registerExtension(SyncFrameKind.Transfer, (from, p) => this.onFrame(SyncFrameKind.Transfer, from, p));
+    this.kindOffset = context.kindOffset ?? 0;
+    for (const kind of [SyncFrameKind.Query, SyncFrameKind.Answer, SyncFrameKind.Exchange, SyncFrameKind.Transfer]) {
+      mesh.registerExtension(kind + this.kindOffset, (from, p) => this.onFrame(kind, from, p));
+    }
     this.sub = mesh.neighbors$.subscribe((set) => this.neighborsChanged(set.map((n) => n.peerId)));
     if (this.tuning.intervalMs > 0) {
       this.timer = setInterval(() => this.periodic(), this.tuning.intervalMs);
@@ -236,7 +238,7 @@ export class RecordSync implements RecordSyncEngine, SessionHost {
   // ---- SessionHost ----
 
   send(to: Neighbor, kind: number, payload: unknown): number {
-    const frame = encodeExtensionFrame(kind, payload);
+    const frame = encodeExtensionFrame(kind + this.kindOffset, payload);
     if (frame.length > this.tuning.maxFrameBytes) throw new PeerChannelError(ErrorCode.INTERNAL, `a sync frame of ${frame.length} bytes exceeds ${this.tuning.maxFrameBytes}`);
     return to.send(frame) ? frame.length : 0;
   }
