@@ -52,9 +52,17 @@ export function codeBlocks(root: string, file: string): CodeBlock[] {
   return blocks;
 }
 
-/** TypeScript blocks that must compile: tagged `ts` or `typescript`, without `no-check`. */
+/**
+ * The spec that checks a block in its own setting (`spec=spec/x.spec.ts` on the fence): a page's
+ * code compiled for the browser and run in Chromium, say. That spec must hold the block verbatim.
+ */
+export function checkingSpec(block: CodeBlock): string | undefined {
+  return block.flags.find((f) => f.startsWith('spec='))?.slice(5);
+}
+
+/** TypeScript blocks that must compile here: tagged `ts` or `typescript`, without `no-check` or `spec=`. */
 export function isChecked(block: CodeBlock): boolean {
-  return (block.lang === 'ts' || block.lang === 'typescript') && !block.flags.includes('no-check');
+  return (block.lang === 'ts' || block.lang === 'typescript') && !block.flags.includes('no-check') && checkingSpec(block) === undefined;
 }
 
 /** One compiler message, placed on its page. */
@@ -99,7 +107,7 @@ function typesOf(target: unknown): string | undefined {
 export function checkBlocks(root: string, blocks: readonly CodeBlock[]): BlockDiagnostic[] {
   const config = ts.getParsedCommandLineOfConfigFile(join(root, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
   if (config === undefined) throw new Error('tsconfig.json does not parse');
-  const options: ts.CompilerOptions = { ...config.options, noEmit: true, incremental: false, declaration: false, sourceMap: false, paths: packagePaths(root) };
+  const options: ts.CompilerOptions = { ...config.options, noEmit: true, incremental: false, declaration: false, declarationMap: false, sourceMap: false, paths: packagePaths(root) };
 
   // Virtual files live in spec/docs/ so that node_modules and package.json ("type": "module") apply.
   const virtual = new Map<string, { block: CodeBlock; text: string; contextLines: number }>();

@@ -1,6 +1,7 @@
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type BlockDiagnostic, type CodeBlock, REPO_ROOT, checkBlocks, codeBlocks, isChecked, packagePaths } from './code-blocks.js';
+import { type BlockDiagnostic, type CodeBlock, REPO_ROOT, checkBlocks, checkingSpec, codeBlocks, isChecked, packagePaths } from './code-blocks.js';
 
 /**
  * Every ```ts block of README.md and docs/*.md compiles against the package's own sources, as a
@@ -21,10 +22,20 @@ beforeAll(() => {
 describe('docs examples', () => {
   it('finds the TypeScript blocks of every page, and few are exempt', () => {
     const ts = blocks.filter((b) => b.lang === 'ts' || b.lang === 'typescript');
-    const exempt = ts.filter((b) => !isChecked(b)).map((b) => `${b.file}:${b.line}`);
+    const exempt = ts.filter((b) => !isChecked(b) && checkingSpec(b) === undefined).map((b) => `${b.file}:${b.line}`);
     expect(checked.length).toBeGreaterThanOrEqual(15);
     expect(exempt.length, `blocks marked no-check: ${exempt.join(', ')}`).toBeLessThanOrEqual(MAX_UNCHECKED);
     expect(new Set(checked.map((b) => b.file))).toContain('README.md');
+  });
+
+  it('a block checked by another spec (spec=… on its fence) is held verbatim by that spec', () => {
+    const elsewhere = blocks.filter((b) => checkingSpec(b) !== undefined);
+    for (const b of elsewhere) {
+      const spec = checkingSpec(b) as string;
+      const source = readFileSync(join(REPO_ROOT, spec), 'utf8');
+      const code = b.code.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('//'));
+      for (const line of code) expect(source, `${b.file}:${b.line} (${spec})`).toContain(line.trim());
+    }
   });
 
   it('maps peerchannel and every subpath export to a source file', () => {
