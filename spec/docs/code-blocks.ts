@@ -99,7 +99,7 @@ function typesOf(target: unknown): string | undefined {
 export function checkBlocks(root: string, blocks: readonly CodeBlock[]): BlockDiagnostic[] {
   const config = ts.getParsedCommandLineOfConfigFile(join(root, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
   if (config === undefined) throw new Error('tsconfig.json does not parse');
-  const options: ts.CompilerOptions = { ...config.options, noEmit: true, incremental: false, declaration: false, sourceMap: false, paths: packagePaths(root) };
+  const options: ts.CompilerOptions = { ...config.options, noEmit: true, incremental: false, declaration: false, declarationMap: false, sourceMap: false, paths: packagePaths(root) };
 
   // Virtual files live in spec/docs/ so that node_modules and package.json ("type": "module") apply.
   const virtual = new Map<string, { block: CodeBlock; text: string; contextLines: number }>();
