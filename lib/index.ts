@@ -53,7 +53,7 @@ export {
 } from './resolver/pnrp/index.js';
 export { PeopleNearMe, lanResolver, PRESENCE_SERVICE, defaultPresenceLimits, type PresenceLimits, type PeopleNearMeStats, type PeopleNearMeOptions, type NearbyPeer, type NearbyEvent, type PresenceAnnouncement, type LanResolver, type LanResolverOptions } from './presence/index.js';
 export { startInspector, type Inspector, type InspectorOptions, inspectOption, inspectWhenAsked, type InspectFlag, defaultObserveOptions, type ObserveOptions, type MeshViewOptions, type MessageTrace, type TraceReceiver, type TraceMiss, type MissReason, type TraceSummary, type MeshView, type NodeDescription, type LinkDescription, NodeRecord } from './observe/index.js';
-export { startGateway, type Gateway, type GatewayOptions, type GatewayPage, type GatewayLimits, defaultGatewayLimits, PageGuard, type PageRefusal, GATEWAY_PROTOCOL, GATEWAY_SOCKET_PATH, GatewayCloseCode, type PageRequest, type NodeMessage, type PageRecord, type PageRecordEvent, type PageStatus, type PageCallStyle, pageBuildDir } from './gateway/index.js';
+export { startGateway, type Gateway, type GatewayOptions, type GatewayPage, type GatewayLimits, defaultGatewayLimits, PageGuard, type PageRefusal, GATEWAY_PROTOCOL, GATEWAY_SOCKET_PATH, GatewayCloseCode, type PageRecord, type PageRecordEvent, type PageStatus, pageBuildDir } from './gateway/index.js';
 export {
   PeerRecordType, RecordField, RecordAttribute, type PeerRecordTypeOptions, type RecordFieldOptions,
   RecordCollection, type PeerRecord, type RecordChange, type RecordWriteOptions, type RecordQuery,
@@ -65,7 +65,7 @@ export {
   Collaboration, presenceMeshAddress, inboxMeshAddress, defaultCollaborationLimits, DEFAULT_INVITATION_TTL_MS, MAX_FRIENDLY_NAME_LENGTH, isFriendlyName,
   contactCardFor, parseContactCard, PEER_ID_PROPERTY, ENDPOINT_PROPERTY, ContactStore, exportIdentity, importIdentity, IDENTITY_EXPORT_FORMAT,
   IdentityManager, sealInvitation, openInvitation, PresenceStatus, isPresenceStatus,
-  type CollaborationOptions, type Application, type PublishedObject, type CollaborationLimits, type ContactCard, type Contact, type ContactStoreOptions,
+  type CollaborationOptions, type PeopleNodeOptions, type Application, type PublishedObject, type CollaborationLimits, type ContactCard, type Contact, type ContactStoreOptions,
   type ExportedIdentity, type NamedIdentity, type InvitationBody, type InvitationResponse, type InvitationOutcome, type ReceivedInvitation,
   type ReceivedInvitationEnd, type InviteOptions, type PresenceInfo, type NearbyPerson, type InvitationStats,
 } from './collaboration/index.js';

@@ -60,7 +60,7 @@ export class GatewayClient {
    * @throws PeerChannelError `PC_ERR_GATEWAY_CLOSED` (rejects) when the node refuses it.
    */
   static async connect(options: GatewayConnectOptions = {}): Promise<GatewayClient> {
-    const loc = (globalThis as { location?: Location }).location;
+    const loc = (globalThis as { location?: { readonly origin: string; readonly hash: string } }).location;
     const origin = options.origin ?? loc?.origin;
     const token = options.token ?? new URLSearchParams(loc?.hash.slice(1) ?? '').get('token') ?? '';
     const WebSocketClass = options.WebSocket ?? globalThis.WebSocket;

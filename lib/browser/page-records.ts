@@ -5,6 +5,7 @@ import type { GatewayConnection } from './gateway-connection.js';
 
 /** One change of a page's record collection. */
 export interface PageRecordChange<T> {
+  /** What happened to the record. */
   readonly kind: 'added' | 'updated' | 'deleted' | 'expired';
   /** The record as it now is (for `deleted` and `expired`: as it was last seen live). */
   readonly record: PageRecord<T>;
@@ -33,6 +34,7 @@ export class PageRecordCollection<T> {
   /** Resolves once the node's snapshot is in; rejects if the socket ends first. */
   readonly ready: Promise<void>;
 
+  /** @internal Made by `GatewayClient.records`. */
   constructor(
     private readonly connection: GatewayConnection,
     /** The record type name. */

@@ -88,6 +88,8 @@ export interface GatherOptions {
  * reply. A rejection of `result` that nobody awaits is not reported as unhandled.
  */
 export interface SentCall<T> {
+  /** The hex message id of the call (as hosts see it in `PeerCall.id`, and `decisions$` reports it). */
   readonly id: string;
+  /** The call's outcome: resolves when a one-way message is sent, or with the reply of a reply operation. */
   readonly result: Promise<T>;
 }

@@ -15,12 +15,15 @@ export interface Application {
 
 /** A small object a user publishes with its presence. */
 export interface PublishedObject {
+  /** The name it is published under: 1–64 letters, digits, `.`, `_` or `-`; unique per user. */
   readonly name: string;
+  /** Its bytes (at most `maxObjectBytes` of {@link CollaborationLimits}, 16 KiB by default). */
   readonly data: Uint8Array;
 }
 
 /** A person near me on the LAN (People Near Me) who runs PeerChannel collaboration: someone I can invite. */
 export interface NearbyPerson {
+  /** The person's peer id, as announced (lowercase hex); the one dialled with it pinned. */
   readonly peerId: string;
   /** The name the person announces (unauthenticated: multicast DNS proves nothing). */
   readonly displayName: string;

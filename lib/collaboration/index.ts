@@ -1,6 +1,6 @@
 export { Collaboration } from './collaboration.js';
 export type { CollaborationOptions, Application, PublishedObject, NearbyPerson } from './collaboration-options.js';
-export { presenceMeshAddress, inboxMeshAddress } from './people-meshes.js';
+export { presenceMeshAddress, inboxMeshAddress, type PeopleNodeOptions } from './people-meshes.js';
 export { defaultCollaborationLimits, DEFAULT_INVITATION_TTL_MS, MAX_FRIENDLY_NAME_LENGTH, isFriendlyName, type CollaborationLimits } from './collaboration-limits.js';
 export { contactCardFor, parseContactCard, PEER_ID_PROPERTY, ENDPOINT_PROPERTY, type ContactCard } from './contact-card.js';
 export { ContactStore, type Contact, type ContactStoreOptions } from './contact-store.js';

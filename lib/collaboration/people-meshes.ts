@@ -25,7 +25,11 @@ export function inboxMeshAddress(peerId: string): string {
   return `net.p2p://${securedMeshName(peerId, INBOX_CLASSIFIER)}`;
 }
 
-/** Node options a collaboration passes on to every node it opens. @internal */
+/**
+ * Node options a collaboration passes on to every node it opens: {@link PeerNodeOptions} without
+ * what the collaboration sets itself for each mesh (identity, records, password, certificate,
+ * admission, signal, neighbors).
+ */
 export type PeopleNodeOptions = Omit<PeerNodeOptions, 'identity' | 'records' | 'password' | 'certificate' | 'admission' | 'signal' | 'neighbors'>;
 
 /** Record quotas of a presence mesh's store. */

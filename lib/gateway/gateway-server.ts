@@ -39,6 +39,7 @@ export interface GatewayPage {
 
 /** Options of {@link startGateway}. */
 export interface GatewayOptions {
+  /** The page served at `/` and its assets. */
   readonly page: GatewayPage;
   /**
    * Contracts pages may call (flood, directed, hop-limited, gathered) and watch (`calls$`).
@@ -63,9 +64,14 @@ export interface GatewayOptions {
 export interface Gateway {
   /** The page's URL, with the access token in its fragment (never sent in a request line). */
   readonly url: string;
+  /** The TCP port it listens on (on 127.0.0.1): the one asked for, or the free one picked for 0. */
   readonly port: number;
   /** Pages connected now. */
   readonly pages: number;
+  /**
+   * Closes every page socket (close code `GOING_AWAY`), then the HTTP server. Idempotent: later
+   * calls return the same promise. Does not stop the node.
+   */
   close(): Promise<void>;
 }
 

@@ -24,7 +24,12 @@ export interface PageCallStyle {
   /** Reply timeout in ms. */
   readonly timeoutMs?: number;
   /** Gather replies from the mesh (a stream). */
-  readonly gather?: { readonly count?: number; readonly timeoutMs?: number };
+  readonly gather?: {
+    /** Completes after this many replies (the node's `GatherOptions.count`; 1–100000). */
+    readonly count?: number;
+    /** Completes this many ms after the request (the node's `GatherOptions.timeoutMs`; 1–600000). */
+    readonly timeoutMs?: number;
+  };
 }
 
 /** Page → node. */
@@ -46,21 +51,46 @@ export type PageRequest =
 
 /** The record as a page sees it (the node's `PeerRecord`). */
 export interface PageRecord<T = unknown> {
+  /** 32 lowercase hex digits (the 16-byte record id). */
   readonly id: string;
+  /** The record type name, from `@PeerRecordType(name)`. */
   readonly type: string;
+  /** 1 on creation, +1 per update. */
   readonly version: number;
+  /** Peer id of the creator (the node that added it). */
   readonly creator: string;
+  /** Peer id of the last modifier. */
   readonly lastModifier: string;
+  /** Creation time, milliseconds since the epoch. */
   readonly created: number;
+  /** Last modification (ms since the epoch); equal to `created` until the first update. */
   readonly modified: number;
+  /** When it expires everywhere (ms since the epoch); only ever grows. */
   readonly expires: number;
+  /** The record's fields (its `@RecordField`s). */
   readonly value: T;
 }
 
 /** One item of a `records` stream. */
 export type PageRecordEvent<T = unknown> =
-  | { readonly kind: 'snapshot'; readonly records: readonly PageRecord<T>[]; readonly last: boolean }
-  | { readonly kind: 'added' | 'updated' | 'deleted' | 'expired'; readonly record: PageRecord<T>; readonly local: boolean };
+  /** A batch of the records the node held when the stream started (sent before any change). */
+  | {
+      /** A snapshot batch. */
+      readonly kind: 'snapshot';
+      /** Up to the gateway's `snapshotBatch` records. */
+      readonly records: readonly PageRecord<T>[];
+      /** True on the snapshot's final batch; changes follow it. */
+      readonly last: boolean;
+    }
+  /** One change after the snapshot. */
+  | {
+      /** What happened to the record. */
+      readonly kind: 'added' | 'updated' | 'deleted' | 'expired';
+      /** The record as it now is (for `deleted` and `expired`: as it was last seen live). */
+      readonly record: PageRecord<T>;
+      /** True for a write of the page's own node (this page's or another page's of the same node). */
+      readonly local: boolean;
+    };
 
 /** Status of the node as the page sees it. */
 export interface PageStatus {

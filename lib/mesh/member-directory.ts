@@ -20,6 +20,7 @@ export interface MemberTuning {
 
 /** A peer in the mesh, as the member list knows it. */
 export interface MemberInfo {
+  /** The member's peer id (lowercase hex). */
   readonly peerId: string;
   /** Hops its last announcement travelled to reach this node; 0 for this node itself. */
   readonly hops: number;

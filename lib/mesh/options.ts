@@ -4,7 +4,6 @@ import type { Admission } from '../security/admission.js';
 import type { ResolvedPeer } from '../resolver/resolver.js';
 import type { Transport } from '../transport/transport.js';
 import type { PropagationFilter } from './propagation.js';
-import type { MemberDirectory } from './member-directory.js';
 import { type ChunkTuning, defaultChunkTuning } from './chunks/chunk-options.js';
 
 /** Neighbour counts the mesh keeps (WCF's defaults). */
@@ -132,7 +131,7 @@ export interface MeshTuning extends ChunkTuning {
    */
   readonly refusedRetryAttempts: number;
   /**
-   * Member list: how often a node announces itself to the mesh (see {@link MemberDirectory});
+   * Member list: how often a node announces itself to the mesh (see {@link PeerNode.members$});
    * 0 = no member list (only this node is listed). Off by default: every member's announcement
    * reaches every node each interval, which a large mesh pays for; 10_000 is a good value.
    * @defaultValue 0

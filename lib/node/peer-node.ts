@@ -506,7 +506,7 @@ export class PeerNode {
 
   /**
    * The store of the system records space: the framework's own short-lived records (each node's
-   * `peerchannel.node` description), kept apart from {@link PeerNode.recordStore} so they never
+   * `peerchannel.node` description), kept apart from the user records store (see {@link PeerNode.recordStats}) so they never
    * show in its counts, digests or changes. For inspection and tests.
    * @throws PeerChannelError `PC_ERR_RECORDS_DISABLED` without the `records` option.
    */

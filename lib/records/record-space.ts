@@ -18,7 +18,10 @@ import type { SyncReport } from './sync/sync-session.js';
 export type RecordSpaceName = 'user' | 'system';
 
 /** A finished reconciliation session, with the records space it reconciled. */
-export type RecordSyncReport = SyncReport & { readonly space: RecordSpaceName };
+export type RecordSyncReport = SyncReport & {
+  /** The record space the session reconciled: `'user'` (the application's records) or `'system'`. */
+  readonly space: RecordSpaceName;
+};
 
 /**
  * One record store with its live changes over the mesh, its reconciliation engine and the

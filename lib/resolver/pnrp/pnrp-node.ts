@@ -84,7 +84,7 @@ export interface PublishResult {
  * @remarks
  * The node talks to others only through a {@link PnrpRpc} and answers them through
  * {@link PnrpNode.handleRequest}, so the same logic runs 10,000 nodes in one process
- * (`PnrpSimNetwork`) or one node over a real {@link Transport} (`PnrpTransportBinding`).
+ * (`PnrpSimNetwork`) or one node over a real {@link peerchannel!Transport} (`PnrpTransportBinding`).
  */
 export class PnrpNode implements PnrpRequestHandler, LookupHost {
   /** The cloud this node serves. */

@@ -87,7 +87,7 @@ export type PnrpResponseFor<R extends PnrpRequest> = R extends PnrpPingRequest
  *
  * @remarks
  * Implemented in-process by `PnrpSimNetwork` (with failure injection) and over a
- * {@link Transport} by `PnrpTransportBinding`. Failures reject with a `PeerChannelError`:
+ * {@link peerchannel!Transport} by `PnrpTransportBinding`. Failures reject with a `PeerChannelError`:
  * `PC_ERR_TIMEOUT`, `PC_ERR_UNREACHABLE`, `PC_ERR_DIAL_FAILED`, `PC_ERR_ABORTED`, or a code the
  * remote node answered with.
  */
