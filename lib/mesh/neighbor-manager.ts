@@ -339,6 +339,7 @@ export class NeighborManager {
     this.dialing.add(peer.peerId);
     this.stats.dials += 1;
     let outcome: DialOutcome = { kind: 'failed' };
+    let refusal: PeerChannelError | undefined;
     try {
       for (const address of peer.addresses) {
         if (this.mesh.closed || this.mesh.neighbors.has(peer.peerId)) return { kind: 'failed' };
@@ -350,13 +351,18 @@ export class NeighborManager {
         } catch (error) {
           const e = toPeerChannelError(error);
           if (ADMISSION_CODES.has(e.code)) {
-            this.mesh.report(e);
-            // One refusal is the peer's answer, whichever of its addresses gave it: back off.
-            outcome = { kind: 'refused', byMember: this.refusals.outbound(peer.peerId, e), peerId: peer.peerId, error: e };
-            break;
+            // Another of its addresses may be another node of the same identity (People Near Me
+            // announces every node of a peer id), one that admits us: try them all first.
+            refusal = e;
+            continue;
           }
           if (e.code === ErrorCode.BUSY || e.code === ErrorCode.DUPLICATE_LINK || e.code === ErrorCode.CLOSED) break;
         }
+      }
+      if (refusal !== undefined) {
+        // No address admitted us and one refused: that is the peer's answer. Back off.
+        this.mesh.report(refusal);
+        outcome = { kind: 'refused', byMember: this.refusals.outbound(peer.peerId, refusal), peerId: peer.peerId, error: refusal };
       }
       // Failed (or busy: its referrals are cached instead): not a repair candidate for now.
       this.stats.dialFailures += 1;

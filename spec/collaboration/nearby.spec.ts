@@ -39,7 +39,7 @@ describe('People Near Me', () => {
   // Skipped on main, not deleted: it passes on the people branch alone and times out after the
   // merge with the refusal back-off / duplicate-link retirement / chunking branches (cause not
   // found yet; issue 13 stays open for it). The other LAN case below passes.
-  it.skip("finds a contact's presence on the LAN, with no other resolver", async () => {
+  it("finds a contact's presence on the LAN, with no other resolver", async () => {
     people = new People();
     const port = await freeUdpPort();
     const alice = await nearbyUser('Alice', port, { lan: true });
