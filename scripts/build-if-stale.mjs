@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const stamp = join(root, 'dist', '.build-stamp');
 const inputs = ['lib', 'samples', 'bench', 'spec/integration/fixtures', 'spec/hosts/fixtures', 'spec/hosts/helpers', 'tsconfig.json', 'tsconfig.build.json', 'tsconfig.page.json', 'package.json'];
-const outputs = ['dist/lib/index.js', 'dist/samples/chat/main.js', 'dist/lib/observe/inspector/page'];
+const outputs = ['dist/lib/index.js', 'dist/samples/chat/main.js', 'dist/samples/whiteboard/main.js', 'dist/page/lib/observe/inspector/page'];
 
 /** Newest modification time (ms) of a path and, for a directory, of everything below it. */
 function newest(path) {

@@ -13,7 +13,7 @@ let root: string;
 const fakeTsc = `const fs = require('node:fs'); const path = require('node:path');
 const root = path.resolve(__dirname, '../../..');
 fs.appendFileSync(path.join(root, 'tsc.log'), process.argv.at(-1) + '\\n');
-for (const f of ['dist/lib/index.js', 'dist/samples/chat/main.js', 'dist/lib/observe/inspector/page/x.js']) { fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true }); fs.writeFileSync(path.join(root, f), ''); }
+for (const f of ['dist/lib/index.js', 'dist/samples/chat/main.js', 'dist/samples/whiteboard/main.js', 'dist/page/lib/observe/inspector/page/x.js']) { fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true }); fs.writeFileSync(path.join(root, f), ''); }
 `;
 
 function write(path: string, text = ''): void {
