@@ -9,11 +9,12 @@ import 'reflect-metadata';
 import { userInfo } from 'node:os';
 import { clearLine, clearScreenDown, createInterface, cursorTo, moveCursor } from 'node:readline';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ErrorCode, type InspectFlag, inspectOption, parseMeshAddress, toPeerChannelError } from '../../lib/index.js';
+import { ErrorCode, type InspectFlag, inspectOption, toPeerChannelError } from '../../lib/index.js';
 import { askPassword } from './ask-password.js';
 import { ChatRoom } from './chat-room.js';
 import { ChatPeople, type RoomTicket } from './people.js';
 import { MAX_NAME_LENGTH, cleanName, isValidName, stamp } from './text.js';
+import { describeError, parseMesh } from '../cli-args.js';
 
 const options = new Command()
   .name('chat')
@@ -129,24 +130,12 @@ function exit(code: number, message?: string): void {
   setTimeout(() => process.exit(code), 2000).unref();
 }
 
-function describeError(error: unknown): string {
-  const e = toPeerChannelError(error);
-  return `${e.message} (${e.code})`;
-}
 
 function parseName(value: string): string {
   if (!isValidName(value)) throw new InvalidArgumentError(`Use at most ${MAX_NAME_LENGTH} characters, without spaces or #.`);
   return value;
 }
 
-function parseMesh(value: string): string {
-  try {
-    parseMeshAddress(value);
-  } catch (error) {
-    throw new InvalidArgumentError(`${toPeerChannelError(error).message}.`);
-  }
-  return value;
-}
 
 function parseMs(value: string): number {
   const ms = Number(value);

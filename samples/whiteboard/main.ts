@@ -9,10 +9,11 @@ import 'reflect-metadata';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { PeerNode, parseMeshAddress, startGateway, toPeerChannelError } from '../../lib/index.js';
+import { PeerNode, startGateway } from '../../lib/index.js';
 import { pageBuildDir } from '../../lib/gateway/page-assets.js';
 import { Board, Shape } from './board-contract.js';
 import { boardPage } from './board-page.js';
+import { describeError, parseMesh } from '../cli-args.js';
 
 const MAX_NAME = 24;
 
@@ -35,14 +36,14 @@ let node: PeerNode;
 try {
   node = await PeerNode.open(options.mesh, { password: options.password, records: { home, types: [Shape] } });
 } catch (error) {
-  fail(`cannot open ${options.mesh}: ${describe(error)}`);
+  fail(`cannot open ${options.mesh}: ${describeError(error)}`);
 }
 const gateway = await startGateway(node, {
   contracts: [Board],
   records: [Shape],
   port: options.port,
   page: { html: boardPage(options.name, options.mesh), root: pageBuildDir(), imports: { 'peerchannel/browser': '/lib/browser/index.js' } },
-}).catch((error: unknown) => fail(`cannot serve the page: ${describe(error)}`));
+}).catch((error: unknown) => fail(`cannot serve the page: ${describeError(error)}`));
 
 process.stdout.write(`whiteboard ${options.mesh} as ${options.name} (peer ${node.peerId.slice(0, 12)}…, board kept in ${home})\n`);
 process.stdout.write(`open ${gateway.url}\n`);
@@ -61,24 +62,12 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-function describe(error: unknown): string {
-  const e = toPeerChannelError(error);
-  return `${e.message} (${e.code})`;
-}
 
 function parseName(value: string): string {
   if (!new RegExp(`^[A-Za-z0-9._-]{1,${MAX_NAME}}$`).test(value)) throw new InvalidArgumentError(`Use 1 to ${MAX_NAME} letters, digits, dots, dashes or underscores.`);
   return value;
 }
 
-function parseMesh(value: string): string {
-  try {
-    parseMeshAddress(value);
-  } catch (error) {
-    throw new InvalidArgumentError(`${toPeerChannelError(error).message}.`);
-  }
-  return value;
-}
 
 function parsePort(value: string): number {
   const n = Number(value);
