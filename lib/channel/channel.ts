@@ -8,7 +8,7 @@ import type { Mesh } from '../mesh/mesh.js';
 import type { CallStyle } from './call-style.js';
 import { Dispatcher } from './dispatcher.js';
 import type { Reply, SentCall } from './peer-call.js';
-import { idHex } from '../mesh/seen-cache.js';
+import { idHex, idKey } from '../mesh/seen-cache.js';
 import { ReplyTracker } from './reply-tracker.js';
 
 /** Channel settings a node passes down. @internal */
@@ -36,6 +36,10 @@ export class Channel {
   /** Set by the observe layer: registers a traced message before it is sent (may throw `PC_ERR_TRACE_LIMIT`). */
   beginTrace: ((body: CallBody) => void) | undefined;
   private idOffset = 0;
+  /** This node's directed one-way calls that wait for route discovery, by message id. */
+  private readonly routing = new Map<string, { resolve: () => void; reject: (error: PeerChannelError) => void }>();
+  /** The directed call being handed to the mesh right now, and what refused it meanwhile. */
+  private sending: { id: Uint8Array | undefined; refused: PeerChannelError | undefined } = { id: undefined, refused: undefined };
 
   constructor(
     private readonly mesh: Mesh,
@@ -49,7 +53,11 @@ export class Channel {
       answersOwn: (call) => !this.tracker.excludesSelf(call.id),
     });
     mesh.onDeliver = (message) => this.onDeliver(message);
-    mesh.onUndeliverable = (id, error) => this.tracker.fail(id, error);
+    mesh.onUndeliverable = (id, error) => {
+      this.tracker.fail(id, error);
+      this.settleRouted(id, error);
+    };
+    mesh.onDispatched = (id) => this.settleRouted(id, undefined);
   }
 
   /** A fresh random 16-byte message id (drawn from a pooled CSPRNG buffer). */
@@ -133,9 +141,7 @@ export class Channel {
     const body = make();
     let result: Promise<unknown>;
     if (!wantsReply) {
-      const failure = this.trySend(body, hops);
-      // Backpressure: while large messages pile up to send, a one-way call resolves only once they drain.
-      result = failure === undefined ? this.mesh.whenSendable() : Promise.reject(failure);
+      result = body.target === null ? this.sendFlood(body, hops) : this.sendDirected(body as CallBody & { target: string });
     } else {
       result = this.tracker.single(body.id, style.target, timeoutMs, excludeSelf);
       const failure = this.trySend(body, hops, () => this.tracker.cancel(body.id));
@@ -159,6 +165,51 @@ export class Channel {
     this.beginTrace(body);
     const failure = this.trySend(body, hops);
     return failure === undefined ? Promise.resolve(Buffer.from(body.id).toString('hex')) : Promise.reject(failure);
+  }
+
+  /** A one-way flood resolves once sent; while large messages pile up to send, once they drain (backpressure). */
+  private sendFlood(body: CallBody, hops: number | undefined): Promise<void> {
+    const failure = this.trySend(body, hops);
+    return failure === undefined ? this.mesh.whenSendable() : Promise.reject(failure);
+  }
+
+  /**
+   * A directed one-way call resolves once it leaves toward its target: at once over a known
+   * route, else when route discovery finds one; it rejects `PC_ERR_NO_ROUTE` (with the message
+   * id) when discovery gives up, and `PC_ERR_LIMIT_EXCEEDED` when too many messages wait.
+   */
+  private sendDirected(body: CallBody & { target: string }): Promise<void> {
+    // A search refused at once (too many waiting) reports during `direct`: catch it here.
+    this.sending = { id: body.id, refused: undefined };
+    let left: boolean;
+    try {
+      left = this.mesh.direct(body);
+    } catch (error) {
+      const e = toPeerChannelError(error);
+      if (UNSENDABLE.has(e.code)) throw e;
+      return Promise.reject(withMessageId(e, body.id));
+    } finally {
+      this.sending.id = undefined;
+    }
+    if (left) return this.mesh.whenSendable();
+    if (this.sending.refused !== undefined) return Promise.reject(this.sending.refused);
+    const key = idKey(body.id);
+    return new Promise<void>((resolve, reject) => this.routing.set(key, { resolve, reject })).then(() => this.mesh.whenSendable());
+  }
+
+  private settleRouted(id: Uint8Array, error: PeerChannelError | undefined): void {
+    const sending = this.sending.id;
+    if (sending !== undefined && error !== undefined && Buffer.compare(sending, id) === 0) {
+      this.sending.refused = error;
+      return;
+    }
+    if (this.routing.size === 0) return;
+    const key = idKey(id);
+    const waiter = this.routing.get(key);
+    if (waiter === undefined) return;
+    this.routing.delete(key);
+    if (error === undefined) waiter.resolve();
+    else waiter.reject(error);
   }
 
   /**
@@ -195,6 +246,8 @@ export class Channel {
 
   close(): void {
     this.tracker.closeAll();
+    for (const waiter of this.routing.values()) waiter.reject(new PeerChannelError(ErrorCode.CLOSED, 'node closed while the message waited for a route'));
+    this.routing.clear();
     this.dispatcher.close();
   }
 }

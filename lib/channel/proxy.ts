@@ -73,8 +73,9 @@ export type TracedProxy<C> = {
 };
 
 /**
- * A typed proxy for contract `C`: each operation returns a Promise of its result (one-way
- * operations resolve once the message is sent).
+ * A typed proxy for contract `C`: each operation returns a Promise of its result. One-way
+ * operations resolve once the message is sent; a directed one then waits until it leaves on a
+ * route (route discovery may have to find one) and rejects `PC_ERR_NO_ROUTE` if none is found.
  *
  * @remarks
  * A flooded reply operation resolves with the first reply — which is this node's own answer

@@ -93,6 +93,8 @@ export class Mesh implements MeshCore {
   onDeliver: (message: DeliveredMessage) => string | undefined = () => undefined;
   /** Set by the channel layer: this node's own message `id` was dropped before it left (fails the call waiting on it). */
   onUndeliverable: (id: Uint8Array, error: PeerChannelError) => void = () => undefined;
+  /** Set by the channel layer: this node's own directed message `id`, which waited for a route, has left. */
+  onDispatched: (id: Uint8Array) => void = () => undefined;
   /** Set while message tracing is on (by the observe layer). */
   tracer: TraceHook | undefined;
 
@@ -128,6 +130,7 @@ export class Mesh implements MeshCore {
         verify: (peer, bytes, sig) => this.verify(peer, bytes, sig),
         nextHop: (t) => this.nextHop(t),
         undeliverable: (id, code, message) => this.undeliverable(id, code, message),
+        dispatched: (id) => this.onDispatched(id),
         forgetRoute: (peer, via) => {
           if (this.routes.get(peer) === via.peerId) this.routes.delete(peer);
         },
@@ -293,10 +296,13 @@ export class Mesh implements MeshCore {
     this.flooder.send(body, hops);
   }
 
-  /** Sends a directed call or reply. */
-  direct(body: MessageBody & { target: string }): void {
+  /**
+   * Sends a directed call or reply: true when it left at once, false when it waits for route
+   * discovery (then `onDispatched` or `onUndeliverable` follows with its id).
+   */
+  direct(body: MessageBody & { target: string }): boolean {
     this.assertOpen();
-    this.router.send(body);
+    return this.router.send(body);
   }
 
   /** Registers the handler of an extension frame kind (16..127). */

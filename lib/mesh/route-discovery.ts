@@ -36,6 +36,8 @@ export interface DiscoveryHost {
   drop(code: string, message: string): void;
   /** This node's own message `id` will not be sent: report it (with its id) and fail the call waiting on it. */
   undeliverable(id: Uint8Array, code: ErrorCode, message: string): void;
+  /** This node's own message `id`, which waited for a route, has left on it. */
+  dispatched(id: Uint8Array): void;
   /** True in message-signing modes: route replies must then carry the target's signature. */
   readonly signsMessages: boolean;
   /** Signature blob over `bytes` by this node, or `null` when messages are not signed. */
@@ -216,7 +218,14 @@ export class RouteDiscovery {
     if (next === undefined) return;
     clearTimeout(s.timer);
     this.searches.delete(target);
-    for (const { frame } of s.queue) if (next.send(frame)) this.host.stats.relayed += 1;
+    for (const { frame, id } of s.queue) {
+      if (next.send(frame)) {
+        this.host.stats.relayed += 1;
+        this.host.dispatched(id);
+      } else {
+        this.host.undeliverable(id, ErrorCode.NO_ROUTE, `the link toward ${target.slice(0, 12)} closed as the route was found`);
+      }
+    }
   }
 
   close(): void {

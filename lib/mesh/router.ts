@@ -25,13 +25,16 @@ export class Router {
     private readonly discovery: RouteDiscovery,
   ) {}
 
-  /** Sends a directed message from this node. */
-  send(body: MessageBody & { target: string }): void {
+  /**
+   * Sends a directed message from this node: true when it left (or is delivered locally), false
+   * when it waits for route discovery, which then reports it `dispatched` or `undeliverable`.
+   */
+  send(body: MessageBody & { target: string }): boolean {
     const core = this.core;
     const bytes = encodeOutgoing(core, body);
     if (body.target === core.localPeerId) {
       queueMicrotask(() => core.deliver({ body, kind: 'direct', hops: 0, remainingHops: 0, via: undefined }));
-      return;
+      return true;
     }
     if (core.neighbors.size === 0) throw new PeerChannelError(ErrorCode.NO_ROUTE, `no neighbour to reach ${body.target.slice(0, 12)}`);
     const frame = encodeFrame({ kind: FrameKind.Direct, ttl: this.ttl, travelled: 1, body: bytes, sig: core.sign(bytes) });
@@ -40,6 +43,7 @@ export class Router {
       const next = sent === 0 ? [] : [(core.neighbors.get(body.target) ?? core.routeTo(body.target))?.peerId ?? body.target];
       core.tracer.handled({ body, kind: 'direct', via: undefined, hops: 0, duplicate: false, delivered: false, forwardedTo: next, reason: sent === 0 ? 'route-discovery' : undefined });
     }
+    return sent > 0;
   }
 
   /** Handles a directed frame from a neighbour. */

@@ -97,16 +97,40 @@ describe('directed calls to nobody, and message ids', () => {
     await expect(result).rejects.toMatchObject({ code: ErrorCode.NO_ROUTE, messageId: id });
   }, 30_000);
 
-  it('a directed one-way call to an absent peer reports its drop with the message id', async () => {
+  it('a directed one-way call to an absent peer rejects with PC_ERR_NO_ROUTE and its message id when discovery gives up', async () => {
     mesh = new MemoryMesh(15);
     const nodes = await mesh.add(2, { mesh: quickRoutes });
     await mesh.link(nodes[0]!, nodes[1]!);
     const dropped = firstValueFrom(nodes[0]!.errors$.pipe(filter((e) => e.code === ErrorCode.NO_ROUTE)));
     const { id, result } = nodes[0]!.proxy(Chat).to('cd'.repeat(32)).withId().say('a', 'anyone?');
-    await result;
+    await expect(result).rejects.toMatchObject({ code: ErrorCode.NO_ROUTE, messageId: id });
     const error = await dropped;
     expect(error.messageId).toBe(id);
     expect(error.message).toContain(id);
+  });
+
+  it('a directed one-way call to a far peer with no known route resolves once discovery finds one, and arrives', async () => {
+    mesh = new MemoryMesh(17);
+    const nodes = await mesh.add(4, { mesh: quickRoutes });
+    await mesh.line(nodes);
+    const [a, , , d] = nodes as [PeerNode, PeerNode, PeerNode, PeerNode];
+    d.host(Chat, new Host('d'));
+    const heard = firstValueFrom(d.calls$(Chat, 'say'));
+    const sent = a.proxy(Chat).to(d.peerId).withId().say('a', 'far away');
+    // No route to d is known (a line teaches none before traffic): the call searches for one.
+    expect(a.stats().routeRequests).toBeGreaterThan(0);
+    await sent.result;
+    expect((await heard).id).toBe(sent.id);
+    expect(a.stats().dropped[ErrorCode.NO_ROUTE]).toBeUndefined();
+  });
+
+  it('a directed one-way call still waiting for a route rejects PC_ERR_CLOSED when its node closes', async () => {
+    mesh = new MemoryMesh(18);
+    const nodes = await mesh.add(2, { mesh: { routeHopTimeoutMs: 5_000, routeFirstRing: 1, routeMaxRing: 4 } });
+    await mesh.link(nodes[0]!, nodes[1]!);
+    const result = nodes[0]!.proxy(Chat).to('ef'.repeat(32)).say('a', 'anyone?');
+    await nodes[0]!.close();
+    await expect(result).rejects.toMatchObject({ code: ErrorCode.CLOSED });
   });
 
   it('withId() gives the id that hosts see as PeerCall.id and decisions$ report', async () => {
