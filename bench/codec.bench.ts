@@ -1,3 +1,4 @@
+import type { PeerId } from '../lib/identity/peer-id.js';
 import { pathToFileURL } from 'node:url';
 import { FrameKind, checkWireValue, decodeBody, decodeFrame, defaultFrameLimits, encodeBody, encodeFrame, packr } from '../lib/codec/index.js';
 
@@ -7,7 +8,7 @@ import { FrameKind, checkWireValue, decodeBody, decodeFrame, defaultFrameLimits,
  * msgpackr alone (what the codec did before the wire check).
  */
 export async function run(): Promise<void> {
-  const body = encodeBody({ type: 'call', id: new Uint8Array(16).fill(7), origin: 'a'.repeat(52), target: null, contract: 'chat', operation: 'say', args: ['alice', 'x'.repeat(60)], wantsReply: false });
+  const body = encodeBody({ type: 'call', id: new Uint8Array(16).fill(7), origin: 'a'.repeat(64) as PeerId, target: null, contract: 'chat', operation: 'say', args: ['alice', 'x'.repeat(60)], wantsReply: false });
   const frame = encodeFrame({ kind: FrameKind.Flood, hops: null, travelled: 1, body, sig: null });
   const rounds = 5;
   const n = 200_000;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type CallBody, defaultFrameLimits } from '../lib/codec/index.js';
 import { PeerIdentity } from '../lib/identity/peer-identity.js';
+import type { PeerId } from '../lib/identity/peer-id.js';
 import { Mesh } from '../lib/mesh/mesh.js';
 import { type MeshTuning, type NeighborLimits, defaultNeighborLimits } from '../lib/mesh/options.js';
 import { idHex } from '../lib/mesh/seen-cache.js';
@@ -20,7 +21,7 @@ export interface MeshSimOptions {
 
 /** One simulated peer: a bare mesh on the memory network. */
 export interface SimPeer {
-  readonly id: string;
+  readonly id: PeerId;
   readonly mesh: Mesh;
   readonly transport: MemoryTransport;
   alive: boolean;
@@ -138,7 +139,7 @@ export class MeshSim {
 
   /** Groups of live peers that can reach each other over current links. */
   components(among: readonly SimPeer[] = this.alive): number {
-    const left = new Set(among.map((p) => p.id));
+    const left = new Set<string>(among.map((p) => p.id));
     let count = 0;
     while (left.size > 0) {
       count += 1;

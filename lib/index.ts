@@ -36,7 +36,7 @@ export { RegistrationKeeper, type RegistrationKeeperOptions } from './resolver/r
 export { defaultFrameLimits, type FrameLimits } from './codec/index.js';
 
 export {
-  PeerIdentity, isPeerId, peerIdFromSpki, certificateFor, peerIdFromCertificate, saveIdentity, loadIdentity, loadOrCreateIdentity,
+  PeerIdentity, type PeerId, asPeerId, isPeerId, peerIdFromSpki, certificateFor, peerIdFromCertificate, saveIdentity, loadIdentity, loadOrCreateIdentity,
   IDENTITY_KEY_FILE, IDENTITY_CERT_FILE, CERTIFICATE_VALIDITY_DAYS, type PeerCertificate, type LoadIdentityOptions, type SaveIdentityOptions,
 } from './identity/index.js';
 export { webSocketTransport, WebSocketTransport, type WebSocketTransportOptions, type WsListenerStats } from './transport/ws/index.js';

@@ -3,6 +3,7 @@ import type { PeerCall } from '../channel/peer-call.js';
 import { type ContractClass, describeContract } from '../contracts/contract-descriptor.js';
 import { readRecordType } from '../contracts/metadata.js';
 import { ErrorCode, PeerChannelError } from '../errors/index.js';
+import type { PeerId } from '../identity/peer-id.js';
 import type { PageStatus } from '../gateway/page-protocol.js';
 import { GatewayConnection, type GatewayClosed } from './gateway-connection.js';
 import { type PageProxy, createPageProxy } from './page-proxy.js';
@@ -69,7 +70,7 @@ export class GatewayClient {
   }
 
   /** The page's node's peer id. */
-  get peerId(): string {
+  get peerId(): PeerId {
     return this.connection.hello.peerId;
   }
 

@@ -1,6 +1,7 @@
 import { Packr } from 'msgpackr';
 import { BehaviorSubject, Observable } from 'rxjs';
 import { ErrorCode, PeerChannelError, fromWireFault } from '../errors/index.js';
+import type { PeerId } from '../identity/peer-id.js';
 import { GATEWAY_PROTOCOL, GATEWAY_SOCKET_PATH, type NodeMessage, type PageRequest, type PageStatus } from '../gateway/page-protocol.js';
 
 // The same msgpack options as the node's codec, so both sides agree on every type.
@@ -23,7 +24,7 @@ export interface GatewayClosed {
 
 /** What the node says about itself when the socket opens. */
 export interface GatewayHello {
-  readonly peerId: string;
+  readonly peerId: PeerId;
   readonly mesh: string;
   readonly contracts: readonly string[];
   readonly records: readonly string[];

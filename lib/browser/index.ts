@@ -13,4 +13,5 @@ export { PeerContract, PeerOperation, PeerHopCount, contractStub, type PeerOpera
 export { PeerRecordType, RecordField, RecordAttribute, type PeerRecordTypeOptions, type RecordFieldOptions } from '../records/record-decorators.js';
 export { ErrorCode, PeerChannelError, isErrorCode } from '../errors/index.js';
 export type { PeerCall, Reply, GatherOptions } from '../channel/peer-call.js';
+export { type PeerId, asPeerId, isPeerId } from '../identity/peer-id.js';
 export { GatewayCloseCode, type PageRecord, type PageRecordEvent, type PageStatus } from '../gateway/page-protocol.js';

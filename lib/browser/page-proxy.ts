@@ -5,6 +5,7 @@ import { type ContractDescriptor, checkArguments } from '../contracts/contract-d
 import { ErrorCode, PeerChannelError, fromWireFault } from '../errors/index.js';
 import type { PageCallStyle } from '../gateway/page-protocol.js';
 import type { GatewayConnection } from './gateway-connection.js';
+import { type PeerId, asPeerId } from '../identity/peer-id.js';
 
 /** The keys of `C` that are methods (its operations). */
 export type PageOperationKeys<C> = { [K in keyof C]: // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -12,8 +13,11 @@ export type PageOperationKeys<C> = { [K in keyof C]: // eslint-disable-next-line
 
 /** Call styles of a page proxy, as on a node's proxy; each returns a new proxy. */
 export interface PageCallStyles<C> {
-  /** Sends calls to one peer only (directed). */
-  to(peerId: string): PageProxy<C>;
+  /**
+   * Sends calls to one peer only (directed).
+   * @throws PeerChannelError `PC_ERR_INVALID_ARGUMENT` unless `peerId` is a peer id.
+   */
+  to(peerId: PeerId): PageProxy<C>;
   /** Limits floods to `hops` hops (0 = the page's node only). */
   withHops(hops: number): PageProxy<C>;
   /** Rejects reply operations with `PC_ERR_TIMEOUT` after `ms`. */
@@ -68,10 +72,7 @@ export function createPageProxy<C>(connection: GatewayConnection, contract: Cont
     };
   }
   const derive = (next: PageCallStyle) => createPageProxy<C>(connection, contract, next);
-  proxy.to = (peerId: string) => {
-    if (typeof peerId !== 'string' || peerId.length === 0) throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, 'to() takes a peer id');
-    return derive({ ...style, to: peerId });
-  };
+  proxy.to = (peerId: PeerId) => derive({ ...style, to: asPeerId(peerId) });
   proxy.withHops = (hops: number) => {
     if (!Number.isInteger(hops) || hops < 0 || hops > 255) throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, 'withHops() takes an integer in 0..255');
     return derive({ ...style, hops });

@@ -1,9 +1,10 @@
+import type { PeerId } from '../identity/peer-id.js';
 import type { GatherOptions } from './peer-call.js';
 
 /** How a proxy call travels, chosen at the call site. @internal */
 export interface CallStyle {
   /** Directed to this peer; flooded when undefined. */
-  readonly target?: string;
+  readonly target?: PeerId;
   /** Hop limit for a flood. */
   readonly hops?: number;
   /** Reply timeout. */

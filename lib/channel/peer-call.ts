@@ -1,3 +1,4 @@
+import type { PeerId } from '../identity/peer-id.js';
 import type { PeerChannelError } from '../errors/index.js';
 
 /**
@@ -13,7 +14,7 @@ export interface PeerCall<A extends readonly unknown[] = readonly unknown[]> {
   /** The arguments, checked against the operation's declared parameter types (the `@PeerHopCount()` one included). */
   readonly args: A;
   /** Peer id of the sender. */
-  readonly from: string;
+  readonly from: PeerId;
   /** Hops travelled to reach this node (0 for this node's own call). */
   readonly hops: number;
   /** Hops the message may still travel after this node; `null` = unlimited. */
@@ -35,7 +36,7 @@ export type Reply<T> =
       /** A value: the operation returned. */
       readonly ok: true;
       /** Peer id of the peer that answered. */
-      readonly from: string;
+      readonly from: PeerId;
       /** Hops the request travelled to reach it (0 for this node's own answer). */
       readonly hops: number;
       /** Hex id of the request this reply answers. */
@@ -47,7 +48,7 @@ export type Reply<T> =
       /** A fault: the operation threw, or the call was refused. */
       readonly ok: false;
       /** Peer id of the peer that answered. */
-      readonly from: string;
+      readonly from: PeerId;
       /** Hops the request travelled to reach it (0 for this node's own answer). */
       readonly hops: number;
       /** Hex id of the request this reply answers. */

@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { ContractDescriptor } from '../contracts/index.js';
 import { ErrorCode, PeerChannelError } from '../errors/index.js';
-import { isPeerId } from '../identity/peer-identity.js';
+import { type PeerId, asPeerId } from '../identity/peer-id.js';
 import type { CallStyle } from './call-style.js';
 import type { Channel } from './channel.js';
 import type { GatherOptions, Reply, SentCall } from './peer-call.js';
@@ -24,7 +24,7 @@ export interface CallStyles<C> {
    * @throws PeerChannelError `PC_ERR_INVALID_ARGUMENT` unless `peerId` is a peer id (64 lowercase
    * hex digits, see `isPeerId`): a peer's name is not its id.
    */
-  to(peerId: string): PeerProxy<C>;
+  to(peerId: PeerId): PeerProxy<C>;
   /** Limits floods to `hops` hops (0 = deliver locally only). */
   withHops(hops: number): PeerProxy<C>;
   /** Rejects reply operations with `PC_ERR_TIMEOUT` after `ms`. */
@@ -109,13 +109,7 @@ export function createProxy<C>(channel: Channel, contract: ContractDescriptor, s
     };
   }
   const derive = (next: CallStyle) => createProxy<C>(channel, contract, next, assertOpen);
-  proxy.to = (peerId: string) => {
-    if (!isPeerId(peerId)) {
-      const shown = typeof peerId === 'string' ? `'${(peerId as string).slice(0, 80)}'` : typeof peerId;
-      throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, `to() takes a peer id (64 lowercase hex digits), not ${shown}`);
-    }
-    return derive({ ...style, target: peerId });
-  };
+  proxy.to = (peerId: PeerId) => derive({ ...style, target: asPeerId(peerId) });
   proxy.withHops = (hops: number) => {
     if (!Number.isInteger(hops) || hops < 0 || hops > 255) throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, 'withHops() takes an integer in 0..255');
     return derive({ ...style, hops });

@@ -1,3 +1,4 @@
+import { type PeerId, isPeerId } from '../identity/peer-id.js';
 import { ErrorCode, PeerChannelError } from '../errors/index.js';
 import { type FrameLimits, defaultFrameLimits } from './limits.js';
 import { pack, unpack } from './packr.js';
@@ -11,9 +12,9 @@ export interface CallBody {
   /** Random 16-byte message id. */
   readonly id: Uint8Array;
   /** Peer id of the original sender. */
-  readonly origin: string;
+  readonly origin: PeerId;
   /** Peer id of the one recipient of a directed call, or `null` for a flood. */
-  readonly target: string | null;
+  readonly target: PeerId | null;
   readonly contract: string;
   readonly operation: string;
   readonly args: readonly unknown[];
@@ -30,8 +31,8 @@ export interface CallBody {
 export interface ReplyBody {
   readonly type: 'reply';
   readonly id: Uint8Array;
-  readonly origin: string;
-  readonly target: string;
+  readonly origin: PeerId;
+  readonly target: PeerId;
   /** Id of the call this answers. */
   readonly inReplyTo: Uint8Array;
   readonly ok: boolean;
@@ -56,6 +57,11 @@ export function encodeBody(body: MessageBody): Uint8Array {
 
 function id(v: unknown, what: string): Uint8Array {
   if (!(v instanceof Uint8Array) || v.length !== MESSAGE_ID_BYTES) throw shape(`${what} must be ${MESSAGE_ID_BYTES} bytes`);
+  return v;
+}
+
+function peer(v: unknown, what: string): PeerId {
+  if (!isPeerId(v)) throw shape(`${what} must be a peer id (64 lowercase hex digits)`);
   return v;
 }
 
@@ -87,8 +93,8 @@ export function decodeBody(data: Uint8Array, limits: FrameLimits = defaultFrameL
     return {
       type: 'call',
       id: id(raw[1], 'message id'),
-      origin: name(raw[2], 'origin', limits),
-      target: raw[3] === null ? null : name(raw[3], 'target', limits),
+      origin: peer(raw[2], 'origin'),
+      target: raw[3] === null ? null : peer(raw[3], 'target'),
       contract: name(raw[4], 'contract', limits),
       operation: name(raw[5], 'operation', limits),
       args,
@@ -102,8 +108,8 @@ export function decodeBody(data: Uint8Array, limits: FrameLimits = defaultFrameL
     return {
       type: 'reply',
       id: id(raw[1], 'message id'),
-      origin: name(raw[2], 'origin', limits),
-      target: name(raw[3], 'target', limits),
+      origin: peer(raw[2], 'origin'),
+      target: peer(raw[3], 'target'),
       inReplyTo: id(raw[4], 'reply-to id'),
       ok: raw[5],
       value: raw[6],

@@ -1,6 +1,7 @@
 import { ErrorCode, PeerChannelError } from '../errors/index.js';
 import { type FrameLimits, defaultFrameLimits } from './limits.js';
 import { pack, unpack } from './packr.js';
+import { type PeerId, isPeerId } from '../identity/peer-id.js';
 
 /** Wire protocol version carried in every handshake. */
 export const PROTOCOL_VERSION = 1;
@@ -31,7 +32,8 @@ export type HandshakeExt = Readonly<Record<string, unknown>>;
 export interface HelloFrame {
   readonly kind: typeof FrameKind.Hello;
   readonly version: number;
-  readonly peerId: string;
+  /** Checked to have the form of a peer id when decoded. */
+  readonly peerId: PeerId;
   readonly mesh: string;
   readonly addresses: readonly string[];
   readonly ext: HandshakeExt;
@@ -39,7 +41,7 @@ export interface HelloFrame {
 export interface WelcomeFrame {
   readonly kind: typeof FrameKind.Welcome;
   readonly version: number;
-  readonly peerId: string;
+  readonly peerId: PeerId;
   readonly addresses: readonly string[];
   readonly ext: HandshakeExt;
 }
@@ -97,6 +99,11 @@ function shape(message: string): PeerChannelError {
   return new PeerChannelError(ErrorCode.FRAME_SHAPE, message);
 }
 
+function peer(v: unknown, what: string): PeerId {
+  if (!isPeerId(v)) throw shape(`${what} must be a peer id (64 lowercase hex digits)`);
+  return v;
+}
+
 function str(v: unknown, what: string, limits: FrameLimits): string {
   if (typeof v !== 'string' || v.length > limits.maxNameLength) throw shape(`${what} must be a string of at most ${limits.maxNameLength} characters`);
   return v;
@@ -122,7 +129,7 @@ function refs(v: unknown, limits: FrameLimits): PeerRef[] {
   if (!Array.isArray(v) || v.length > limits.maxAddresses) throw shape(`referrals must be a list of at most ${limits.maxAddresses}`);
   return v.map((r, i) => {
     if (!Array.isArray(r) || r.length !== 2) throw shape(`referral ${i} must be [peerId, addresses]`);
-    return { peerId: str(r[0], 'referral peer id', limits), addresses: strList(r[1], 'referral addresses', limits) };
+    return { peerId: peer(r[0], 'referral peer id'), addresses: strList(r[1], 'referral addresses', limits) };
   });
 }
 
@@ -196,10 +203,10 @@ export function decodeFrame(data: Uint8Array, limits: FrameLimits = defaultFrame
   switch (kind) {
     case FrameKind.Hello:
       if (raw.length !== 6 || typeof raw[1] !== 'number') throw shape('hello must be [1, version, peerId, mesh, addresses, ext]');
-      return { kind, version: raw[1], peerId: str(raw[2], 'peer id', limits), mesh: str(raw[3], 'mesh', limits), addresses: strList(raw[4], 'addresses', limits), ext: ext(raw[5], 'hello ext') };
+      return { kind, version: raw[1], peerId: peer(raw[2], 'peer id'), mesh: str(raw[3], 'mesh', limits), addresses: strList(raw[4], 'addresses', limits), ext: ext(raw[5], 'hello ext') };
     case FrameKind.Welcome:
       if (raw.length !== 5 || typeof raw[1] !== 'number') throw shape('welcome must be [2, version, peerId, addresses, ext]');
-      return { kind, version: raw[1], peerId: str(raw[2], 'peer id', limits), addresses: strList(raw[3], 'addresses', limits), ext: ext(raw[4], 'welcome ext') };
+      return { kind, version: raw[1], peerId: peer(raw[2], 'peer id'), addresses: strList(raw[3], 'addresses', limits), ext: ext(raw[4], 'welcome ext') };
     case FrameKind.Refuse:
     case FrameKind.Disconnect: {
       if (raw.length !== 4) throw shape('refuse/disconnect must be [kind, code, message, referrals]');

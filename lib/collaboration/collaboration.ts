@@ -2,6 +2,7 @@ import { type Observable, type Subscription, defer, distinctUntilChanged, from, 
 import { currentCall } from '../channel/call-context.js';
 import { ErrorCode, PeerChannelError, toPeerChannelError } from '../errors/index.js';
 import type { PeerIdentity } from '../identity/peer-identity.js';
+import { asPeerId } from '../identity/peer-id.js';
 import type { PeerNode } from '../node/peer-node.js';
 import type { NearbyPeer, PeopleNearMe } from '../presence/people-near-me.js';
 import type { PeerRecord } from '../records/record-collection.js';
@@ -388,7 +389,7 @@ export class Collaboration {
 
   private async sendVia(via: string, to: string, envelope: Uint8Array): Promise<void> {
     const node = via === this.peerId ? this.inbox : await this.joinInbox(via, []);
-    await node.proxy(CollaborationContract).to(to).withTimeout(this.options.joinTimeoutMs ?? 10_000).deliver(envelope);
+    await node.proxy(CollaborationContract).to(asPeerId(to)).withTimeout(this.options.joinTimeoutMs ?? 10_000).deliver(envelope);
   }
 
   private assertOpen(): void {

@@ -1,13 +1,14 @@
 /**
  * The messages a page and its node exchange over the gateway socket (msgpack, one binary
  * WebSocket message each). Shared by the node side (`lib/gateway`) and the browser module
- * (`lib/browser`), so it imports nothing.
+ * (`lib/browser`), so it imports nothing but types.
  *
  * @remarks
  * Every page request carries an `id` (a positive integer the page picks, unique among its open
  * requests) that the node's answers repeat. A request is either one-shot (answered by one `ok`
  * or one `fail`) or a stream (`next`… then `done` or `fail`; the page ends it early with `end`).
  */
+import type { PeerId } from '../identity/peer-id.js';
 
 /** The WebSocket subprotocol of the gateway. */
 export const GATEWAY_PROTOCOL = 'peerchannel.gateway.v1';
@@ -103,7 +104,7 @@ export interface PageStatus {
 /** Node → page. */
 export type NodeMessage =
   /** First message on every socket. */
-  | { readonly t: 'hello'; readonly peerId: string; readonly mesh: string; readonly contracts: readonly string[]; readonly records: readonly string[]; readonly status: PageStatus }
+  | { readonly t: 'hello'; readonly peerId: PeerId; readonly mesh: string; readonly contracts: readonly string[]; readonly records: readonly string[]; readonly status: PageStatus }
   | { readonly t: 'status'; readonly status: PageStatus }
   | { readonly t: 'ok'; readonly id: number; readonly v?: unknown }
   | { readonly t: 'next'; readonly id: number; readonly v: unknown }

@@ -1,4 +1,5 @@
-export { PeerIdentity, isPeerId, peerIdFromSpki } from './peer-identity.js';
+export { PeerIdentity, peerIdFromSpki } from './peer-identity.js';
+export { type PeerId, asPeerId, isPeerId } from './peer-id.js';
 export { certificateFor, peerIdFromCertificate, CERTIFICATE_VALIDITY_DAYS, type PeerCertificate } from './certificate.js';
 export {
   saveIdentity,

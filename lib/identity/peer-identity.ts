@@ -1,21 +1,13 @@
+import type { PeerId } from './peer-id.js';
 import { createHash, createPublicKey, generateKeyPairSync, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 
-/**
- * Whether `value` has the form of a peer id: 64 lowercase hex digits (a SHA-256). Directed calls
- * (`proxy.to(id)`) take only such strings; a name such as `'bob'` is not one (find a peer's id in
- * `PeerCall.from`, `neighbors$`, a resolver's answer, or `node.peerId` on that peer).
- */
-export function isPeerId(value: unknown): value is string {
-  return typeof value === 'string' && PEER_ID.test(value);
-}
-
-const PEER_ID = /^[0-9a-f]{64}$/;
+export { type PeerId, asPeerId, isPeerId } from './peer-id.js';
 
 /**
  * Derives a peer id from a DER-encoded SubjectPublicKeyInfo: the hex SHA-256 of its bytes.
  */
-export function peerIdFromSpki(spki: Uint8Array): string {
-  return createHash('sha256').update(spki).digest('hex');
+export function peerIdFromSpki(spki: Uint8Array): PeerId {
+  return createHash('sha256').update(spki).digest('hex') as PeerId;
 }
 
 /**
@@ -27,7 +19,7 @@ export function peerIdFromSpki(spki: Uint8Array): string {
  */
 export class PeerIdentity {
   /** Hex SHA-256 of the DER SubjectPublicKeyInfo. */
-  readonly peerId: string;
+  readonly peerId: PeerId;
   /** DER SubjectPublicKeyInfo of the public key. */
   readonly publicKeySpki: Uint8Array;
 

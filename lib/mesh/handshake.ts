@@ -1,3 +1,4 @@
+import type { PeerId } from '../identity/peer-id.js';
 import {
   type Frame,
   type ExtensionFrame,
@@ -15,7 +16,7 @@ import type { Link } from '../transport/transport.js';
 
 /** What the other side said about itself in the handshake. */
 export interface HandshakeResult {
-  readonly peerId: string;
+  readonly peerId: PeerId;
   readonly addresses: readonly string[];
   readonly ext: HandshakeExt;
 }
@@ -119,6 +120,6 @@ export function refuse(link: Link, code: ErrorCode, message: string, referrals: 
 }
 
 /** Acceptor side: welcomes. */
-export function welcome(link: Link, peerId: string, addresses: readonly string[], ext: HandshakeExt = {}): void {
+export function welcome(link: Link, peerId: PeerId, addresses: readonly string[], ext: HandshakeExt = {}): void {
   trySend(link, { kind: FrameKind.Welcome, version: PROTOCOL_VERSION, peerId, addresses, ext });
 }

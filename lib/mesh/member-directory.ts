@@ -1,3 +1,4 @@
+import { type PeerId, isPeerId } from '../identity/peer-id.js';
 import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
 import { type FrameLimits, MAX_SIGNATURE_BYTES, pack } from '../codec/index.js';
 import { ErrorCode, PeerChannelError } from '../errors/index.js';
@@ -21,7 +22,7 @@ export interface MemberTuning {
 /** A peer in the mesh, as the member list knows it. */
 export interface MemberInfo {
   /** The member's peer id (lowercase hex). */
-  readonly peerId: string;
+  readonly peerId: PeerId;
   /** Hops its last announcement travelled to reach this node; 0 for this node itself. */
   readonly hops: number;
   /** When this node last heard the member announce itself (ms since the epoch; now for itself). */
@@ -30,7 +31,7 @@ export interface MemberInfo {
 
 /** What the directory needs from the mesh. @internal */
 export interface MemberHost {
-  readonly localPeerId: string;
+  readonly localPeerId: PeerId;
   readonly limits: FrameLimits;
   readonly neighbors: ReadonlyMap<string, Neighbor>;
   readonly neighbors$: Observable<readonly NeighborInfo[]>;
@@ -56,7 +57,7 @@ interface Entry {
 }
 
 interface Announcement {
-  readonly peerId: string;
+  readonly peerId: PeerId;
   readonly seq: number;
   readonly hops: number;
   readonly travelled: number;
@@ -76,7 +77,7 @@ function shape(message: string): PeerChannelError {
 function decode(payload: unknown, limits: FrameLimits, maxHops: number): Announcement {
   if (!Array.isArray(payload) || payload.length !== 6) throw shape('member announcement must be a tuple of 6');
   const [peerId, seq, hops, travelled, leaving, sig] = payload as unknown[];
-  if (typeof peerId !== 'string' || peerId.length === 0 || peerId.length > limits.maxNameLength) throw shape('member id must be a short non-empty string');
+  if (!isPeerId(peerId)) throw shape('member id must be a peer id (64 lowercase hex digits)');
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw shape('member sequence must be a safe integer >= 0');
   if (typeof hops !== 'number' || !Number.isInteger(hops) || hops < 1 || hops > maxHops) throw shape(`member hops must be in 1..${maxHops}`);
   if (typeof travelled !== 'number' || !Number.isInteger(travelled) || travelled < 1 || travelled > 255) throw shape('member travelled must be in 1..255');
@@ -102,7 +103,7 @@ function decode(payload: unknown, limits: FrameLimits, maxHops: number): Announc
  * (`PC_ERR_BAD_SIGNATURE`).
  */
 export class MemberDirectory {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<PeerId, Entry>();
   private readonly list = new BehaviorSubject<readonly MemberInfo[]>([]);
   private timer: NodeJS.Timeout | undefined;
   private sub: Subscription | undefined;

@@ -1,3 +1,4 @@
+import type { PeerId } from '../identity/peer-id.js';
 import type { FrameLimits } from '../codec/index.js';
 import type { PeerChannelError } from '../errors/index.js';
 import type { DeliveredMessage } from './delivered-message.js';
@@ -12,7 +13,7 @@ import type { TraceHook } from './trace-hook.js';
  * @internal
  */
 export interface MeshCore {
-  readonly localPeerId: string;
+  readonly localPeerId: PeerId;
   readonly limits: FrameLimits;
   /** Largest message this node sends or takes; above `limits.maxFrameBytes` it goes in chunks. */
   readonly maxMessageBytes: number;

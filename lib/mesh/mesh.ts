@@ -1,3 +1,4 @@
+import type { PeerId } from '../identity/peer-id.js';
 import { BehaviorSubject, type Observable, Subject, type Subscription, distinctUntilChanged } from 'rxjs';
 import { type CallBody, type DisconnectFrame, FrameKind, type MessageBody, type PeerRef, decodeFrame, encodeExtensionFrame, encodeFrame } from '../codec/index.js';
 import { ErrorCode, PeerChannelError, toPeerChannelError } from '../errors/index.js';
@@ -59,7 +60,7 @@ export type ExtensionHandler = (from: Neighbor, payload: unknown) => void;
  * {@link Mesh.close} ends them all.
  */
 export class Mesh implements MeshCore {
-  readonly localPeerId: string;
+  readonly localPeerId: PeerId;
   readonly limits;
   readonly seen: SeenCache;
   readonly stats: MeshStats = emptyStats();

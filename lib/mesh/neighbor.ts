@@ -1,3 +1,4 @@
+import type { PeerId } from '../identity/peer-id.js';
 import type { Link } from '../transport/transport.js';
 import type { UtilityReport } from './mesh-frames.js';
 import { NeighborBudget } from './neighbor-budget.js';
@@ -38,7 +39,7 @@ export class Neighbor {
   chunker: { readonly frameBytes: number; send(to: Neighbor, frame: Uint8Array): boolean } | undefined;
 
   constructor(
-    readonly peerId: string,
+    readonly peerId: PeerId,
     readonly link: Link,
     readonly addresses: readonly string[],
     /** What this neighbour may make this node handle (per-neighbour rate bounds). */
@@ -83,7 +84,7 @@ export class Neighbor {
 /** What `neighbors$` reports for each neighbour. */
 export interface NeighborInfo {
   /** The neighbour's peer id (authenticated by the link in `transport` and `both` modes). */
-  readonly peerId: string;
+  readonly peerId: PeerId;
   /** Addresses the neighbour announced in its hello (empty for a dial-out-only peer). */
   readonly addresses: readonly string[];
   /** `outbound` when this node dialled the link, `inbound` when the neighbour did. */

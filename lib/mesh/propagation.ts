@@ -1,3 +1,4 @@
+import type { PeerId } from '../identity/peer-id.js';
 /** Where a message came from, as a propagation filter sees it. */
 export type MessageOrigin = 'local' | 'remote';
 
@@ -17,7 +18,7 @@ export interface PropagationMessage {
   /** The call's arguments, already checked against the operation's parameter types for inbound messages. Do not change them. */
   readonly args: readonly unknown[];
   /** Peer id of the original sender. */
-  readonly from: string;
+  readonly from: PeerId;
   /** Hops travelled to reach this node (0 for a local send). */
   readonly hops: number;
   /** Hops it may still travel after this node, `null` = unlimited. */

@@ -8,6 +8,7 @@ import { defaultFrameLimits } from '../codec/index.js';
 import { type ContractClass, describeContract } from '../contracts/index.js';
 import { ErrorCode, PeerChannelError, toPeerChannelError } from '../errors/index.js';
 import { PeerIdentity, peerIdFromSpki } from '../identity/peer-identity.js';
+import type { PeerId } from '../identity/peer-id.js';
 import { loadOrCreateIdentity } from '../identity/identity-store.js';
 import { NodeRecords, recordsIdentityDirectory } from '../records/node-records.js';
 import type { RecordCollection } from '../records/record-collection.js';
@@ -269,7 +270,7 @@ export class PeerNode {
   }
 
   /** This node's peer id (hex SHA-256 of its public key). */
-  get peerId(): string {
+  get peerId(): PeerId {
     return this.identity.peerId;
   }
 

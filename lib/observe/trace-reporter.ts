@@ -1,3 +1,4 @@
+import type { PeerId } from '../identity/peer-id.js';
 import { ErrorCode } from '../errors/index.js';
 import { idKey } from '../mesh/seen-cache.js';
 import type { TraceEvent } from '../mesh/trace-hook.js';
@@ -11,7 +12,7 @@ const log = debugLog('trace');
 /** What the reporter needs from its node. @internal */
 export interface ReporterEnv {
   /** Sends a report to a traced message's origin (a directed call). */
-  send(origin: string, report: unknown[]): void;
+  send(origin: PeerId, report: unknown[]): void;
   neighbors(): string[];
   known(): string[];
   count(code: string): void;

@@ -84,7 +84,7 @@ export function certificateAdmission(options: CertificateAdmissionOptions): Admi
     }
     return Uint8Array.from(key);
   });
-  const ownerIds = new Set(trustedOwnerKeys.map((k) => peerIdFromSpki(k)));
+  const ownerIds = new Set<string>(trustedOwnerKeys.map((k) => peerIdFromSpki(k)));
   if (trustedPeerIds.size === 0 && trustedOwnerKeys.length === 0) {
     throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, 'certificate admission needs trustedPeerIds or trustedOwnerKeys');
   }

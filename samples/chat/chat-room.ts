@@ -1,5 +1,5 @@
 import { type Observable, Subscription, filter, interval, lastValueFrom, map, merge, switchMap, take, takeUntil, throttleTime, timer, toArray } from 'rxjs';
-import { ErrorCode, type InspectFlag, PeerChannelError, type PeerIdentity, PeerNode, type PeerProxy, inspectWhenAsked, notFromSelf, toPeerChannelError } from '../../lib/index.js';
+import { ErrorCode, type InspectFlag, PeerChannelError, type PeerId, type PeerIdentity, PeerNode, type PeerProxy, inspectWhenAsked, notFromSelf, toPeerChannelError } from '../../lib/index.js';
 import type { ChatPeople, RoomTicket } from './people.js';
 import { Chat } from './chat-contract.js';
 import { Presence } from './presence-contract.js';
@@ -225,7 +225,7 @@ export class ChatRoom {
     return this.options.people;
   }
 
-  private lookUp(who: string, usage: string): string | undefined {
+  private lookUp(who: string, usage: string): PeerId | undefined {
     const found = who === '' ? [] : this.roster.find(who);
     if (found.length === 1) return found[0];
     if (who === '') this.print(`! usage: ${usage}`);

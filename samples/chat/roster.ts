@@ -1,12 +1,12 @@
 import { type Observable, Subject } from 'rxjs';
-import { token } from '../../lib/index.js';
+import { type PeerId, token } from '../../lib/index.js';
 import { cleanName } from './text.js';
 
 /** A change in who is in the room. */
 export interface RosterEvent {
   /** `joined`: announced itself; `here`: was already in the room; `left`: said bye; `gone`: went silent. */
   readonly kind: 'joined' | 'here' | 'left' | 'gone';
-  readonly peerId: string;
+  readonly peerId: PeerId;
   /** How to show the peer (its name, plus a peer-id suffix if another peer shares it). */
   readonly label: string;
 }
@@ -38,7 +38,7 @@ export const ROSTER = token<Roster>('chat:roster');
  * heartbeat timer. `events$` is hot and completes on {@link Roster.close}.
  */
 export class Roster {
-  private readonly peers = new Map<string, Entry>();
+  private readonly peers = new Map<PeerId, Entry>();
   private readonly events = new Subject<RosterEvent>();
   private readonly maxPeers: number;
   /** Presence ignored because the roster was full. */
@@ -47,14 +47,14 @@ export class Roster {
   readonly events$: Observable<RosterEvent> = this.events.asObservable();
 
   constructor(
-    private readonly self: { readonly peerId: string; readonly name: string },
+    private readonly self: { readonly peerId: PeerId; readonly name: string },
     private readonly options: RosterOptions,
   ) {
     this.maxPeers = options.maxPeers ?? 1000;
   }
 
   /** Notes that `peerId` is in the room as `name`; returns true if it was not known before. */
-  saw(peerId: string, name: string, kind: 'joined' | 'here'): boolean {
+  saw(peerId: PeerId, name: string, kind: 'joined' | 'here'): boolean {
     const known = this.peers.get(peerId);
     if (known !== undefined) {
       known.name = cleanName(name);
@@ -71,7 +71,7 @@ export class Roster {
   }
 
   /** Forgets a peer that said bye. */
-  left(peerId: string): void {
+  left(peerId: PeerId): void {
     this.forget(peerId, 'left');
   }
 
@@ -83,7 +83,7 @@ export class Roster {
   }
 
   /** The name to show for `peerId`, with a peer-id suffix when another peer (or this one) shares it. */
-  label(peerId: string, fallbackName = 'anonymous'): string {
+  label(peerId: PeerId, fallbackName = 'anonymous'): string {
     const name = this.peers.get(peerId)?.name ?? cleanName(fallbackName);
     let shared = name === this.self.name && peerId !== this.self.peerId;
     for (const [id, entry] of this.peers) shared ||= id !== peerId && entry.name === name;
@@ -96,7 +96,7 @@ export class Roster {
   }
 
   /** Peer ids matching `query`: a name (any case), or `name#prefix` of a peer id. */
-  find(query: string): string[] {
+  find(query: string): PeerId[] {
     const hash = query.lastIndexOf('#');
     const name = (hash < 0 ? query : query.slice(0, hash)).toLowerCase();
     const prefix = hash < 0 ? '' : query.slice(hash + 1).toLowerCase();
@@ -108,7 +108,7 @@ export class Roster {
     this.events.complete();
   }
 
-  private forget(peerId: string, kind: 'left' | 'gone'): void {
+  private forget(peerId: PeerId, kind: 'left' | 'gone'): void {
     if (!this.peers.has(peerId)) return;
     const label = this.label(peerId);
     this.peers.delete(peerId);

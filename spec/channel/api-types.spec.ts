@@ -1,6 +1,6 @@
-import { describe, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { Observable } from 'rxjs';
-import type { GatherProxy, IdProxy, OperationArgs, PeerCall, PeerNode, PeerProxy, Reply, ReplyOperationKeys, SentCall } from '../../lib/index.js';
+import { ErrorCode, type GatherProxy, type IdProxy, type MemberInfo, type NeighborInfo, type OperationArgs, type PeerCall, type PeerId, type PeerNode, type PeerProxy, type Reply, type ReplyOperationKeys, type SentCall, asPeerId, isPeerId } from '../../lib/index.js';
 import { Chat } from '../helpers/contracts.js';
 
 // Checked by `tsc -p tsconfig.json` (npm test): each `@ts-expect-error` fails the build if the
@@ -48,5 +48,34 @@ describe('API types', () => {
     expectTypeOf<PeerProxy<Chat>['say']>().toEqualTypeOf<(from: string, text: string) => Promise<void>>();
     expectTypeOf<PeerProxy<Chat>['add']>().toEqualTypeOf<(a: number, b: number) => Promise<number>>();
     expectTypeOf<ReturnType<PeerProxy<Chat>['withoutSelf']>>().toEqualTypeOf<PeerProxy<Chat>>();
+  });
+
+  it('to() takes a PeerId: a name or any plain string does not compile; ids come typed from the framework', () => {
+    expectTypeOf<PeerNode['peerId']>().toEqualTypeOf<PeerId>();
+    expectTypeOf<PeerCall['from']>().toEqualTypeOf<PeerId>();
+    expectTypeOf<Reply<string>['from']>().toEqualTypeOf<PeerId>();
+    expectTypeOf<NeighborInfo['peerId']>().toEqualTypeOf<PeerId>();
+    expectTypeOf<MemberInfo['peerId']>().toEqualTypeOf<PeerId>();
+    expectTypeOf<PeerId>().toExtend<string>();
+    const calls = (chat: PeerProxy<Chat>, node: PeerNode, call: PeerCall, text: string) => {
+      chat.to(node.peerId).say('a', 'b');
+      chat.to(call.from).say('a', 'b');
+      chat.to(asPeerId(text)).say('a', 'b');
+      if (isPeerId(text)) chat.to(text).say('a', 'b');
+      // @ts-expect-error: a peer's name is not its id
+      chat.to('bob');
+      // @ts-expect-error: an unchecked string is not a PeerId
+      chat.to(text);
+    };
+    void calls;
+  });
+
+  it('asPeerId() checks the form at run time and throws PC_ERR_INVALID_ARGUMENT', () => {
+    const id = 'ab'.repeat(32);
+    expect(asPeerId(id)).toBe(id);
+    for (const bad of ['bob', 'AB'.repeat(32), 'ab'.repeat(31), `${id}0`, '']) {
+      expect(() => asPeerId(bad)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }));
+    }
+    expect(() => asPeerId(7 as unknown as string)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }));
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { filter, firstValueFrom, toArray } from 'rxjs';
-import { ErrorCode, type PeerCall, type PeerChannelError, type PeerNode, currentCall } from '../../lib/index.js';
+import { ErrorCode, type PeerCall, asPeerId, type PeerChannelError, type PeerNode, currentCall } from '../../lib/index.js';
 import { Chat } from '../helpers/contracts.js';
 import { MemoryMesh } from '../helpers/memory-mesh.js';
 import { waitFor } from '../helpers/wait.js';
@@ -91,7 +91,7 @@ describe('directed calls to nobody, and message ids', () => {
     mesh = new MemoryMesh(14);
     const nodes = await mesh.add(3, { mesh: quickRoutes, replyTimeoutMs: 60_000 });
     await mesh.line(nodes);
-    const absent = 'ab'.repeat(32);
+    const absent = asPeerId('ab'.repeat(32));
     const { id, result } = nodes[0]!.proxy(Chat).to(absent).withId().whois();
     expect(id).toMatch(/^[0-9a-f]{32}$/);
     await expect(result).rejects.toMatchObject({ code: ErrorCode.NO_ROUTE, messageId: id });
@@ -102,7 +102,7 @@ describe('directed calls to nobody, and message ids', () => {
     const nodes = await mesh.add(2, { mesh: quickRoutes });
     await mesh.link(nodes[0]!, nodes[1]!);
     const dropped = firstValueFrom(nodes[0]!.errors$.pipe(filter((e) => e.code === ErrorCode.NO_ROUTE)));
-    const { id, result } = nodes[0]!.proxy(Chat).to('cd'.repeat(32)).withId().say('a', 'anyone?');
+    const { id, result } = nodes[0]!.proxy(Chat).to(asPeerId('cd'.repeat(32))).withId().say('a', 'anyone?');
     await expect(result).rejects.toMatchObject({ code: ErrorCode.NO_ROUTE, messageId: id });
     const error = await dropped;
     expect(error.messageId).toBe(id);
@@ -128,7 +128,7 @@ describe('directed calls to nobody, and message ids', () => {
     mesh = new MemoryMesh(18);
     const nodes = await mesh.add(2, { mesh: { routeHopTimeoutMs: 5_000, routeFirstRing: 1, routeMaxRing: 4 } });
     await mesh.link(nodes[0]!, nodes[1]!);
-    const result = nodes[0]!.proxy(Chat).to('ef'.repeat(32)).say('a', 'anyone?');
+    const result = nodes[0]!.proxy(Chat).to(asPeerId('ef'.repeat(32))).say('a', 'anyone?');
     await nodes[0]!.close();
     await expect(result).rejects.toMatchObject({ code: ErrorCode.CLOSED });
   });

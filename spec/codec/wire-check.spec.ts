@@ -2,6 +2,7 @@ import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { MAX_BIGINT_BYTES, checkWireValue } from '../../lib/codec/wire-check.js';
 import { checkPackable, decodeBody, decodeFrame, defaultFrameLimits, encodeBody, pack, unpack } from '../../lib/codec/index.js';
+import type { PeerId } from '../../lib/identity/peer-id.js';
 import { ErrorCode, PeerChannelError } from '../../lib/errors/index.js';
 import { mulberry32 } from '../../lib/transport/memory/memory-network.js';
 import { deepNesting, hugeCount, manyEmpties, pointerBomb, withTrailing } from '../helpers/hostile-frames.js';
@@ -91,7 +92,7 @@ describe('the bounded wire decoder', () => {
   });
 
   it('bounds message bodies as it bounds frames', () => {
-    const body = encodeBody({ type: 'call', id: new Uint8Array(16), origin: 'a', target: null, contract: 'c', operation: 'o', args: [JSON.parse('['.repeat(40) + ']'.repeat(40))], wantsReply: false });
+    const body = encodeBody({ type: 'call', id: new Uint8Array(16), origin: 'a'.repeat(64) as PeerId, target: null, contract: 'c', operation: 'o', args: [JSON.parse('['.repeat(40) + ']'.repeat(40))], wantsReply: false });
     expect(codeOf(() => decodeBody(body))).toBe(ErrorCode.FRAME_TOO_COMPLEX);
     expect(decodeBody(body, { ...limits, maxDepth: 64 }).type).toBe('call');
   });

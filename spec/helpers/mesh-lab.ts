@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type CallBody, defaultFrameLimits } from '../../lib/codec/index.js';
 import { PeerIdentity } from '../../lib/identity/peer-identity.js';
+import type { PeerId } from '../../lib/identity/peer-id.js';
 import type { DeliveredMessage } from '../../lib/mesh/delivered-message.js';
 import { Mesh } from '../../lib/mesh/mesh.js';
 import { type MeshTuning, type NeighborLimits, defaultNeighborLimits } from '../../lib/mesh/options.js';
@@ -25,7 +26,7 @@ export interface LabOptions {
 export interface LabPeer {
   readonly mesh: Mesh;
   readonly transport: Transport;
-  readonly peerId: string;
+  readonly peerId: PeerId;
   readonly address: string;
   readonly delivered: DeliveredMessage[];
   resolves: number;
@@ -97,7 +98,7 @@ export class MeshLab {
   }
 
   /** Sends a directed call from `from` to `to`. */
-  direct(from: LabPeer, to: string): CallBody {
+  direct(from: LabPeer, to: PeerId): CallBody {
     const body: CallBody = { type: 'call', id: randomBytes(16), origin: from.peerId, target: to, contract: 'lab', operation: 'post', args: [], wantsReply: false };
     from.mesh.direct(body as CallBody & { target: string });
     return body;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FrameKind, PROTOCOL_VERSION, encodeFrame } from '../../lib/codec/index.js';
-import { ErrorCode, PeerIdentity, PeerNode, webSocketTransport } from '../../lib/index.js';
+import { ErrorCode, type PeerId, PeerIdentity, PeerNode, webSocketTransport } from '../../lib/index.js';
 import type { Transport } from '../../lib/transport/transport.js';
 import { Chat } from '../helpers/contracts.js';
 import { deepNesting, hugeCount, manyEmpties, pointerBomb, withTrailing } from '../helpers/hostile-frames.js';
@@ -20,7 +20,7 @@ const MIB = 1024 * 1024;
 const HONEST_MESSAGES = 400;
 const ATTACK_LINKS = 160;
 
-const hello = encodeFrame({ kind: FrameKind.Hello, version: PROTOCOL_VERSION, peerId: 'x'.repeat(52), mesh: 'bombs', addresses: [], ext: {} });
+const hello = encodeFrame({ kind: FrameKind.Hello, version: PROTOCOL_VERSION, peerId: 'a'.repeat(64) as PeerId, mesh: 'bombs', addresses: [], ext: {} });
 const bombs: readonly [string, Uint8Array][] = [
   ['a 60-level pointer bomb with trailing bytes (1.2 KB)', pointerBomb(60)],
   ['a 22-level pointer bomb with trailing bytes', pointerBomb(22)],

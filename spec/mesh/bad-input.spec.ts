@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FrameKind, PROTOCOL_VERSION, decodeFrame, encodeBody, encodeFrame, pack } from '../../lib/codec/index.js';
-import { ErrorCode, type PeerCall, PeerIdentity, type PeerNode } from '../../lib/index.js';
+import { ErrorCode, type PeerCall, type PeerId, PeerIdentity, type PeerNode } from '../../lib/index.js';
 import { memoryTransport } from '../../lib/entries/testing.js';
 import type { Link, Transport } from '../../lib/transport/transport.js';
 import { Chat } from '../helpers/contracts.js';
@@ -70,8 +70,9 @@ describe('bad input from a peer', () => {
     ['a zero hop count', () => encodeFrame({ kind: FrameKind.Flood, hops: 0, travelled: 1, body: call('chat', 'say', ['x', 'y']), sig: null }), ErrorCode.BAD_HOP_COUNT],
     ['an absurd hop count', () => encodeFrame({ kind: FrameKind.Flood, hops: 100_000, travelled: 1, body: call('chat', 'say', ['x', 'y']), sig: null }), ErrorCode.BAD_HOP_COUNT],
     ['a malformed body', () => encodeFrame({ kind: FrameKind.Flood, hops: null, travelled: 1, body: pack([0, 'short']), sig: null }), ErrorCode.FRAME_SHAPE],
+    ['an origin that is not a peer id', () => encodeFrame({ kind: FrameKind.Flood, hops: null, travelled: 1, body: encodeBody({ type: 'call', id: new Uint8Array(16).fill(9), origin: 'mallory' as PeerId, target: null, contract: 'chat', operation: 'say', args: ['x', 'y'], wantsReply: false }), sig: null }), ErrorCode.FRAME_SHAPE],
     ['an oversize payload', () => encodeFrame({ kind: FrameKind.Flood, hops: null, travelled: 1, body: call('chat', 'say', ['x', 'y'.repeat(70_000)]), sig: null }), ErrorCode.FRAME_TOO_LARGE],
-    ['a second hello', () => encodeFrame({ kind: FrameKind.Hello, version: 1, peerId: 'x', mesh: 'test', addresses: [], ext: {} }), ErrorCode.FRAME_UNEXPECTED],
+    ['a second hello', () => encodeFrame({ kind: FrameKind.Hello, version: 1, peerId: 'a'.repeat(64) as PeerId, mesh: 'test', addresses: [], ext: {} }), ErrorCode.FRAME_UNEXPECTED],
   ])('%s closes that link with a coded reason, counted, and the node carries on', async (_name, frame, code) => {
     const link = await rawNeighbor();
     link.send(frame());
@@ -163,9 +164,10 @@ describe('bad input from a peer', () => {
     // gather() does not offer one-way operations (see spec/channel/api-types.spec.ts); reached through a cast, it throws.
     const untyped = chat.gather() as unknown as { say(from: string, text: string): unknown };
     expect(() => untyped.say('a', 'b')).toThrow(expect.objectContaining({ code: ErrorCode.NOT_A_REPLY_OPERATION }));
-    expect(() => chat.to('bob')).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }));
-    expect(() => chat.to('A'.repeat(64))).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }));
-    expect(() => chat.to(42 as unknown as string)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }));
+    // A PeerId type admits no plain string (spec/channel/api-types.spec.ts); through a cast, the id is still checked.
+    expect(() => chat.to('bob' as PeerId)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }));
+    expect(() => chat.to('A'.repeat(64) as PeerId)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }));
+    expect(() => chat.to(42 as unknown as PeerId)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }));
     expect(() => node.calls$(Chat, 'nope' as 'say')).toThrow(expect.objectContaining({ code: ErrorCode.UNKNOWN_OPERATION }));
     expect((chat as unknown as { then?: unknown }).then).toBeUndefined();
   });

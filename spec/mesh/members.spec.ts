@@ -69,17 +69,18 @@ describe('member announcements from a hostile neighbour (memory transport)', () 
     await lab.link(hostile!, honest!);
     const link = () => hostile!.mesh.neighbors.get(honest!.peerId)!;
     const now = Date.now();
-    for (let i = 0; i < 10; i++) hostile!.mesh.sendExtension(link(), MEMBER_ANNOUNCE_KIND, [`forged-${i}`, now, 1, 1, false, null]);
+    const forged = (i: number) => i.toString(16).padStart(64, 'f');
+    for (let i = 0; i < 10; i++) hostile!.mesh.sendExtension(link(), MEMBER_ANNOUNCE_KIND, [forged(i), now, 1, 1, false, null]);
     await waitFor(() => (honest!.mesh.stats.dropped[ErrorCode.MEMBERS_LIMIT] ?? 0) >= 5, 'members past the bound dropped');
     // 5 entries: the hostile peer itself (its own announcement on linking) and 4 forged.
     expect(honest!.mesh.members.length).toBe(1 + 5);
     // The same member again, newer but far sooner than half the interval: dropped.
     const before = honest!.mesh.stats.dropped[ErrorCode.MEMBERS_LIMIT] ?? 0;
-    hostile!.mesh.sendExtension(link(), MEMBER_ANNOUNCE_KIND, ['forged-0', now + 1, 1, 1, false, null]);
+    hostile!.mesh.sendExtension(link(), MEMBER_ANNOUNCE_KIND, [forged(0), now + 1, 1, 1, false, null]);
     await waitFor(() => (honest!.mesh.stats.dropped[ErrorCode.MEMBERS_LIMIT] ?? 0) > before, 'over-rate repeat dropped');
-    // A broken shape: the link closes with PC_ERR_FRAME_SHAPE.
+    // A broken shape (a member id that is not a peer id): the link closes with PC_ERR_FRAME_SHAPE.
     const closed = honest!.mesh.neighbors.get(hostile!.peerId)!.link.closed;
-    hostile!.mesh.sendExtension(link(), MEMBER_ANNOUNCE_KIND, ['x', -1, 1, 1, false, null]);
+    hostile!.mesh.sendExtension(link(), MEMBER_ANNOUNCE_KIND, ['forged-x', now + 2, 1, 1, false, null]);
     expect(await closed).toMatchObject({ code: ErrorCode.FRAME_SHAPE });
   });
 });

@@ -37,7 +37,7 @@ describe('message trace', () => {
     const id = await n.A!.proxy(Chat).traced().say('a', 'hello');
     expect(id).toMatch(/^[0-9a-f]{32}$/);
     const t = await completed(n.A!, id);
-    const name = new Map(Object.entries(n).map(([k, v]) => [v.peerId, k]));
+    const name = new Map<string, string>(Object.entries(n).map(([k, v]) => [v.peerId, k]));
     const rows = t.receivers.map((r) => `${name.get(r.peerId)} ${r.hops} ${r.path.map((p) => name.get(p)).join('')} ${r.delivered}`);
     expect(rows.sort()).toEqual(['A 0 A true', 'B 1 AB true', 'C 2 ABC true', 'D 3 ABCD true', 'E 2 ABE true', 'F 3 ABEF true']);
     // The sender first, then by hop count.
@@ -66,7 +66,7 @@ describe('message trace', () => {
     await waitFor(() => !neighborIds(n.C!).includes(n.D!.peerId) && !neighborIds(n.D!).includes(n.C!.peerId), 'cut C-D');
     const id = await n.A!.proxy(Chat).traced().say('a', 'hello');
     const t = await completed(n.A!, id);
-    const name = new Map(Object.entries(n).map(([k, v]) => [v.peerId, k]));
+    const name = new Map<string, string>(Object.entries(n).map(([k, v]) => [v.peerId, k]));
     expect(t.receivers.map((r) => name.get(r.peerId)).sort()).toEqual(['A', 'B', 'C', 'F']);
     const f = t.receivers.find((r) => r.peerId === n.F!.peerId)!;
     expect(f).toMatchObject({ delivered: true, reason: 'filter', forwardedTo: [] });

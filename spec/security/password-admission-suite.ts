@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { FrameKind, decodeFrame, encodeFrame, pack } from '../../lib/codec/index.js';
 import { ErrorCode } from '../../lib/errors/index.js';
+import type { PeerId } from '../../lib/identity/peer-id.js';
 import type { Admission } from '../../lib/security/admission.js';
 import { PASSWORD_ADMISSION_PROTOCOL, passwordAdmission } from '../../lib/security/password-admission.js';
 import { type LinkPair, type LinkPairFactory, contextFor, usePairs, nextFrame, tapLink } from './fixtures.js';
@@ -109,7 +110,7 @@ export function passwordAdmissionSuite(name: string, makePairs: () => LinkPairFa
     const malformed: Array<[string, () => Uint8Array[], string]> = [
       ['bytes that are not msgpack', () => [Uint8Array.from([0xc1, 0xc1, 0xc1])], ErrorCode.FRAME_DECODE],
       ['a frame that is not a tagged tuple', () => [pack({ hello: 'world' })], ErrorCode.FRAME_SHAPE],
-      ['a mesh hello that skips admission', () => [encodeFrame({ kind: FrameKind.Hello, version: 1, peerId: 'x', mesh: 'lobby', addresses: [], ext: {} })], ErrorCode.AUTH_FAILED],
+      ['a mesh hello that skips admission', () => [encodeFrame({ kind: FrameKind.Hello, version: 1, peerId: 'a'.repeat(64) as PeerId, mesh: 'lobby', addresses: [], ext: {} })], ErrorCode.AUTH_FAILED],
       ['an auth frame of another admission protocol', () => [auth({ p: 'cert/1', s: 'hello', n: new Uint8Array(32) })], ErrorCode.SECURITY_MODE_MISMATCH],
       ['a share of the wrong length', () => [auth({ p: PASSWORD_ADMISSION_PROTOCOL, s: 'share', y: new Uint8Array(31), id: 'x', n: new Uint8Array(16) })], ErrorCode.FRAME_SHAPE],
       ['a share without a nonce', () => [auth({ p: PASSWORD_ADMISSION_PROTOCOL, s: 'share', y: new Uint8Array(32), id: 'x' })], ErrorCode.FRAME_SHAPE],
