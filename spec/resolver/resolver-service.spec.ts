@@ -76,7 +76,7 @@ describe('resolver service', () => {
 
   it.each([
     ['not msgpack', new Uint8Array([0xc1, 0xc1]), ErrorCode.FRAME_DECODE],
-    ['a core frame', pack([1, 1, 'p', 'm', [], {}]), ErrorCode.FRAME_UNEXPECTED],
+    ['a core frame', pack([1, 1, 'a'.repeat(64), 'm', [], {}]), ErrorCode.FRAME_UNEXPECTED],
     ['another extension kind', encodeExtensionFrame(41, [4, 1, 'room', 10]), ErrorCode.FRAME_UNEXPECTED],
     ['an unknown op', encodeExtensionFrame(RESOLVER_SERVICE_FRAME_KIND, [9, 1]), ErrorCode.FRAME_SHAPE],
     ['a register with 1000 addresses', encodeExtensionFrame(RESOLVER_SERVICE_FRAME_KIND, [1, 1, 'room', 'p', Array(1000).fill('a'), null]), ErrorCode.FRAME_SHAPE],
