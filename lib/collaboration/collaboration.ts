@@ -99,7 +99,7 @@ export class Collaboration {
       me.watchTrust();
       await me.publish();
       await options.peopleNearMe?.publish({
-        peerId: self, displayName: options.name.slice(0, 63), addresses: inbox.addresses, meshes: [securedMeshName(self, INBOX_CLASSIFIER)],
+        identity: options.identity, displayName: options.name.slice(0, 63), addresses: inbox.addresses, meshes: [securedMeshName(self, INBOX_CLASSIFIER)],
       });
       me.greetNewcomers();
       const ttl = me.presenceTtlMs;

@@ -5,7 +5,7 @@ import { CollaborationContract } from '../../lib/collaboration/collaboration-con
 import { newInvitationId } from '../../lib/collaboration/invitation-envelope.js';
 import { presenceMeshAddress } from '../../lib/collaboration/people-meshes.js';
 import { PresenceRecord } from '../../lib/collaboration/presence-status.js';
-import { SenderRate } from '../../lib/collaboration/sender-rate.js';
+import { SenderRate } from '../../lib/internal/sender-rate.js';
 import { waitFor } from '../helpers/wait.js';
 import { People, type User } from './fixtures.js';
 
