@@ -206,6 +206,7 @@ export class Mesh implements MeshCore {
       count: (code: string) => this.count(code),
       report: (e: PeerChannelError) => this.report(e),
       refused: (r: MeshRefusal) => this.refused(r),
+      isHeldOff: (peerId: string) => this.isHeldOff(peerId),
     };
   }
 

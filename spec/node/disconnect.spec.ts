@@ -79,6 +79,12 @@ describe('node.disconnect(peerId)', () => {
     await waitFor(() => bob.status === 'offline', 'bob to see the cut');
     await expect(bob.whenOnline({ timeoutMs: 20_000 })).rejects.toMatchObject({ code: ErrorCode.DISCONNECTED });
     expect(bob.refusal?.refusedBy).toEqual([alice.peerId]);
+    // Alice does not dial Bob meanwhile, so she is not "refused" by a peer she holds off herself.
+    const mesh = (alice as unknown as { mesh: { maintenanceStats: { rounds: number; dials: number } } }).mesh;
+    const { rounds, dials } = mesh.maintenanceStats;
+    await waitFor(() => mesh.maintenanceStats.rounds >= rounds + 3, 'three maintenance rounds at alice', 20_000);
+    expect(mesh.maintenanceStats.dials).toBe(dials);
+    expect(alice.refusal).toBeUndefined();
     expect(alice.neighbors).toEqual([]);
   });
 
