@@ -13,6 +13,7 @@ export { ErrorCode, isErrorCode, PeerChannelError, toPeerChannelError } from './
 export { PeerContract, PeerOperation, PeerHopCount, contractStub, describeContract, type PeerOperationOptions, type ContractClass, type ContractDescriptor, type OperationDescriptor, type ArgumentCheck } from './contracts/index.js';
 export { PeerNode, PEER_NODE, type ServiceClass, type OperationArgs } from './node/peer-node.js';
 export type { WhenOnlineOptions } from './node/when-online.js';
+export { type DisconnectOptions, MAX_HOLD_OFF_MS } from './node/disconnect.js';
 export type { MeshRefusal } from './mesh/refusal-tracker.js';
 export type { PeerNodeOptions } from './node/options.js';
 export { parseMeshAddress } from './node/mesh-address.js';

@@ -57,6 +57,7 @@ export class Collaboration {
   private current: PresenceInfo;
   private refresher: NodeJS.Timeout | undefined;
   private newcomers: Subscription | undefined;
+  private trustWatch: Subscription | undefined;
   private writes: Promise<unknown> = Promise.resolve();
   private closing: Promise<void> | undefined;
 
@@ -96,9 +97,10 @@ export class Collaboration {
     const me = new Collaboration(options, node, inbox);
     try {
       me.hostOn(inbox, self);
+      me.watchTrust();
       await me.publish();
       await options.peopleNearMe?.publish({
-        peerId: self, displayName: options.name.slice(0, 63), addresses: inbox.addresses, meshes: [securedMeshName(self, INBOX_CLASSIFIER)],
+        identity: options.identity, displayName: options.name.slice(0, 63), addresses: inbox.addresses, meshes: [securedMeshName(self, INBOX_CLASSIFIER)],
       });
       me.greetNewcomers();
       const ttl = me.presenceTtlMs;
@@ -287,6 +289,7 @@ export class Collaboration {
     this.closing ??= (async () => {
       clearInterval(this.refresher);
       this.newcomers?.unsubscribe();
+      this.trustWatch?.unsubscribe();
       this.desk.close();
       this.current = { peerId: this.peerId, status: PresenceStatus.Offline, note: '' };
       await this.publish().catch((e: unknown) => this.report(e));
@@ -312,6 +315,31 @@ export class Collaboration {
       known.clear();
       for (const n of set) known.add(n.peerId);
       if (fresh) this.publish().catch((e: unknown) => this.report(e));
+    });
+  }
+
+  /**
+   * Cuts the presence-mesh link of every contact that loses my trust (marked untrusted or
+   * removed) the moment the contact store changes: admission was the only thing between them
+   * and my presence, and it is checked per link, so a link they already hold must go. Their
+   * node's re-dial then meets admission, which refuses them (`PC_ERR_UNTRUSTED_PEER`).
+   */
+  private watchTrust(): void {
+    const trustedNow = (all: readonly Contact[]) => new Set(all.filter((c) => c.trusted).map((c) => c.peerId));
+    let trusted = trustedNow(this.options.contacts.list());
+    this.trustWatch = this.options.contacts.contacts$.subscribe((all) => {
+      const next = trustedNow(all);
+      for (const peerId of trusted) {
+        if (next.has(peerId)) continue;
+        const reason = all.some((c) => c.peerId === peerId) ? 'no longer trusted' : 'no longer a contact';
+        try {
+          this.node.disconnect(peerId, { reason }).catch((e: unknown) => this.report(e));
+        } catch (error) {
+          // Only a closing node throws here, and it is cutting every link anyway.
+          this.report(error);
+        }
+      }
+      trusted = next;
     });
   }
 

@@ -4,7 +4,7 @@ import type { PeerIdentity } from '../identity/peer-identity.js';
 import type { CollaborationLimits } from './collaboration-limits.js';
 import type { ContactStore } from './contact-store.js';
 import { type InvitationBody, type InvitationResponse, newInvitationId, openInvitation, sealInvitation } from './invitation-envelope.js';
-import { SenderRate } from './sender-rate.js';
+import { SenderRate } from '../internal/sender-rate.js';
 
 /** Counters of the envelopes a user received. */
 export interface InvitationStats {

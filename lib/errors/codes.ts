@@ -287,6 +287,9 @@ export const ErrorCode = {
 
   /** A bug in PeerChannel (or an unexpected throw from a dependency), wrapped with its `cause`. Please report it with the message and cause. */
   INTERNAL: 'PC_ERR_INTERNAL',
+
+  /** A node cut the link on purpose (`node.disconnect(peerId)`, e.g. the peer is no longer trusted); while its hold-off lasts it refuses that peer's links with this code. */
+  DISCONNECTED: 'PC_ERR_DISCONNECTED',
 } as const;
 
 /** One of the {@link ErrorCode} values. */

@@ -62,6 +62,18 @@ export class LinkRetirement {
     if (from.retired) this.closeNow(from);
   }
 
+  /** Closes the links to `peerId` still being retired, with `code`; returns how many. */
+  closePeer(peerId: string, code: ErrorCode, reason: string): Neighbor['link'][] {
+    const links: Neighbor['link'][] = [];
+    for (const n of [...this.timers.keys()]) {
+      if (n.peerId !== peerId) continue;
+      this.forget(n);
+      n.link.close(code, reason);
+      links.push(n.link);
+    }
+    return links;
+  }
+
   /** Closes every link still being retired. Idempotent. */
   close(): void {
     for (const n of [...this.timers.keys()]) this.closeNow(n);

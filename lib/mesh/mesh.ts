@@ -33,6 +33,9 @@ import { debugLog } from '../internal/debug-log.js';
 
 const log = debugLog('mesh');
 
+/** Most peers held off at once by {@link Mesh.disconnect} (the oldest hold-off is forgotten first). */
+export const MAX_HELD_OFF_PEERS = 1_024;
+
 /** Online once the first neighbour finished the handshake; offline at zero neighbours. */
 export type MeshStatus = 'online' | 'offline';
 
@@ -76,6 +79,8 @@ export class Mesh implements MeshCore {
   private readonly manager: NeighborManager;
   private readonly extensions = new Map<number, ExtensionHandler>();
   private readonly pending = new Set<Link>();
+  /** Peers cut by {@link Mesh.disconnect} whose links are refused until the time given (ms since the epoch). */
+  private readonly heldOff = new Map<string, number>();
   private readonly inboundSlots: InboundSlots;
   private readonly retirement: LinkRetirement;
   private readonly directory: MemberDirectory;
@@ -205,6 +210,7 @@ export class Mesh implements MeshCore {
       count: (code: string) => this.count(code),
       report: (e: PeerChannelError) => this.report(e),
       refused: (r: MeshRefusal) => this.refused(r),
+      isHeldOff: (peerId: string) => this.isHeldOff(peerId),
     };
   }
 
@@ -325,6 +331,9 @@ export class Mesh implements MeshCore {
    */
   async connect(address: string, options: { expectedPeerId?: string; signal?: AbortSignal } = {}): Promise<NeighborInfo> {
     this.assertOpen();
+    if (options.expectedPeerId !== undefined && this.isHeldOff(options.expectedPeerId)) {
+      throw new PeerChannelError(ErrorCode.DISCONNECTED, `${options.expectedPeerId.slice(0, 12)} was disconnected by this node and is held off`);
+    }
     const signal = options.signal ? AbortSignal.any([options.signal, this.abort.signal]) : this.abort.signal;
     let link: Link;
     try {
@@ -344,6 +353,7 @@ export class Mesh implements MeshCore {
         signal,
       );
       this.guard.checkClaim(link, result.peerId, result.ext, options.expectedPeerId);
+      if (this.isHeldOff(result.peerId)) throw new PeerChannelError(ErrorCode.DISCONNECTED, `${result.peerId.slice(0, 12)} was disconnected by this node and is held off`);
       if (this.neighborMap.size >= this.options.neighbors.max && !this.neighborMap.has(result.peerId)) {
         // Links accepted while this dial was in flight filled the set: keep the maximum a maximum.
         link.send(encodeFrame({ kind: FrameKind.Disconnect, code: ErrorCode.BUSY, message: 'at the maximum', referrals: this.referralList(result.peerId) }));
@@ -368,6 +378,12 @@ export class Mesh implements MeshCore {
       link.close(ErrorCode.CLOSED, 'node is closing');
       return;
     }
+    if (link.remotePeerId !== undefined && this.isHeldOff(link.remotePeerId)) {
+      // Before admission: a peer held off costs no key exchange.
+      link.close(ErrorCode.DISCONNECTED, 'disconnected by this node; its links are refused for now');
+      this.count(ErrorCode.DISCONNECTED);
+      return;
+    }
     this.pending.add(link);
     if (this.inboundSlots.add(link) !== undefined) this.count(ErrorCode.BUSY);
     const started = performance.now();
@@ -376,6 +392,11 @@ export class Mesh implements MeshCore {
       await this.guard.admit(link, 'acceptor', signal);
       const hello = await awaitHello(link, this.options.mesh, this.limits, this.options.handshakeTimeoutMs, signal);
       this.guard.checkClaim(link, hello.peerId, hello.ext);
+      if (this.isHeldOff(hello.peerId)) {
+        refuse(link, ErrorCode.DISCONNECTED, 'disconnected by this node; its links are refused for now', []);
+        this.count(ErrorCode.DISCONNECTED);
+        return;
+      }
       if (this.neighborMap.size >= this.options.neighbors.max && !this.neighborMap.has(hello.peerId)) {
         this.manager.heardOf({ peerId: hello.peerId, addresses: hello.addresses.slice(0, this.limits.maxAddresses) });
         refuse(link, ErrorCode.BUSY, `at the maximum of ${this.options.neighbors.max} neighbours`, this.referralList(hello.peerId));
@@ -523,6 +544,45 @@ export class Mesh implements MeshCore {
     else this.violation(from, new PeerChannelError(ErrorCode.CHUNK_INVALID, `a chunked frame of kind ${frame.kind}: only messages are chunked`));
   }
 
+  /**
+   * Cuts every link to `peerId` — its neighbour link, links still in admission or handshake, and
+   * a duplicate being retired — closing each with `code` (the WebSocket close carries it, so the
+   * other side sees it too), and for `holdOffMs` refuses its links (`PC_ERR_DISCONNECTED`) and
+   * dials none to it. A hold-off of 0 lifts one in force.
+   * @returns the links closed, settled once each has closed.
+   */
+  disconnect(peerId: string, code: ErrorCode, reason: string, holdOffMs: number): Promise<number> {
+    this.assertOpen();
+    this.heldOff.delete(peerId);
+    if (holdOffMs > 0) {
+      if (this.heldOff.size >= MAX_HELD_OFF_PEERS) {
+        const oldest = this.heldOff.keys().next();
+        if (oldest.done !== true) this.heldOff.delete(oldest.value);
+      }
+      this.heldOff.set(peerId, Date.now() + holdOffMs);
+    }
+    const links: Link[] = [];
+    const neighbor = this.neighborMap.get(peerId);
+    if (neighbor !== undefined) links.push(neighbor.link);
+    for (const link of this.pending) if (link.remotePeerId === peerId) links.push(link);
+    for (const link of links) link.close(code, reason);
+    links.push(...this.retirement.closePeer(peerId, code, reason));
+    if (links.length > 0) {
+      this.count(code);
+      if (log.enabled) log('%s disconnected %s: %s %s (%d links)', this.localPeerId.slice(0, 8), peerId.slice(0, 8), code, reason, links.length);
+    }
+    return Promise.all(links.map((l) => l.closed)).then(() => links.length);
+  }
+
+  /** Whether `peerId` is held off by {@link Mesh.disconnect} now. */
+  isHeldOff(peerId: string): boolean {
+    const until = this.heldOff.get(peerId);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.heldOff.delete(peerId);
+    return false;
+  }
+
   // ---- MeshCore ----
 
   sign(body: Uint8Array): Uint8Array | null {
@@ -647,6 +707,7 @@ export class Mesh implements MeshCore {
     this.handshakes.complete();
     this.refusals.complete();
     this.manager.refusals.clear();
+    this.heldOff.clear();
     this.seen.clear();
   }
 }

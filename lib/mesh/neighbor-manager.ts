@@ -26,6 +26,8 @@ export interface ManagedMesh {
   report(error: PeerChannelError): void;
   /** A round ended offline with every member it reached refusing this node's admission. */
   refused(refusal: MeshRefusal): void;
+  /** Whether this node holds `peerId` off (`disconnect`): it is not dialled meanwhile. */
+  isHeldOff(peerId: string): boolean;
 }
 
 /** How one dial ended. */
@@ -327,7 +329,7 @@ export class NeighborManager {
     for (const p of peers) {
       if (out.length >= n) break;
       if (p.peerId === this.mesh.localPeerId || this.mesh.neighbors.has(p.peerId) || this.dialing.has(p.peerId) || tried.has(p.peerId)) continue;
-      if (!this.refusals.mayDial(p.peerId)) continue;
+      if (!this.refusals.mayDial(p.peerId) || this.mesh.isHeldOff(p.peerId)) continue;
       if (p.addresses.length === 0) continue;
       tried.add(p.peerId);
       out.push(p);

@@ -1,8 +1,8 @@
 import { ErrorCode, type PeerChannelError } from '../errors/index.js';
 import type { MeshTuning } from './options.js';
 
-/** Codes with which a peer refuses to admit this node to the mesh (as opposed to being unreachable or busy). */
-export const ADMISSION_CODES: ReadonlySet<string> = new Set([ErrorCode.AUTH_FAILED, ErrorCode.UNTRUSTED_PEER, ErrorCode.SECURITY_MODE_MISMATCH]);
+/** Codes with which a peer refuses to admit this node to the mesh (as opposed to being unreachable or busy); `PC_ERR_DISCONNECTED` is a hold-off after `disconnect`. */
+export const ADMISSION_CODES: ReadonlySet<string> = new Set([ErrorCode.AUTH_FAILED, ErrorCode.UNTRUSTED_PEER, ErrorCode.SECURITY_MODE_MISMATCH, ErrorCode.DISCONNECTED]);
 
 /** Most peers whose refusals are remembered at once (the oldest is forgotten first). */
 export const MAX_REFUSING_PEERS = 1_024;

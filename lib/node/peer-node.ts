@@ -30,6 +30,7 @@ import { RegistrationKeeper } from '../resolver/registration-keeper.js';
 import { securedMeshOwner } from '../resolver/secured-mesh.js';
 import { checkSecurityHelloExt, meshSecurity, securityHelloExt } from '../security/security-mode.js';
 import { checkNodeOptions } from './check-options.js';
+import { type DisconnectOptions, checkDisconnect } from './disconnect.js';
 import { type WhenOnlineOptions, whenOnline } from './when-online.js';
 import { nodeDefaults } from './defaults.js';
 import { parseMeshAddress } from './mesh-address.js';
@@ -526,6 +527,37 @@ export class PeerNode {
    */
   connect(address: string, expectedPeerId?: string): Promise<NeighborInfo> {
     return this.mesh.connect(address, { expectedPeerId });
+  }
+
+  /**
+   * Cuts this node's links to one peer: its neighbour link, a link still in admission or
+   * handshake, and a duplicate being retired, each closed with `PC_ERR_DISCONNECTED` (the other
+   * side's link reports the same code). With `holdOffMs`, the peer's links are then refused and
+   * it is not dialled for that long.
+   *
+   * @remarks
+   * The links are closed when this returns (nothing more is sent on them); the promise resolves
+   * with how many there were once each has closed, 0 when none. Without a hold-off the peer may
+   * link again at once if admission lets it — the way to revoke trust in a mesh that admits by
+   * trust (a certificate admission, the presence mesh of `Collaboration`) is to change what
+   * admission accepts, then disconnect. Up to 1,024 peers are held off at once (the oldest
+   * forgotten first).
+   * @throws PeerChannelError `PC_ERR_INVALID_ARGUMENT` for a malformed peer id, reason or
+   * hold-off; `PC_ERR_CLOSED` after close.
+   * @example
+   * ```ts
+   * await node.disconnect(peerId, { reason: 'spamming the room', holdOffMs: 60_000 });
+   * ```
+   */
+  disconnect(peerId: string, options: DisconnectOptions = {}): Promise<number> {
+    this.assertOpen();
+    const { reason, holdOffMs } = checkDisconnect(peerId, options);
+    return this.mesh.disconnect(peerId, ErrorCode.DISCONNECTED, reason, holdOffMs);
+  }
+
+  /** Whether `peerId` is held off by {@link PeerNode.disconnect} right now. */
+  isHeldOff(peerId: string): boolean {
+    return this.mesh.isHeldOff(peerId);
   }
 
   private assertOpen(): void {

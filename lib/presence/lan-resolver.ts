@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, PeerChannelError } from '../errors/index.js';
+import type { PeerIdentity } from '../identity/peer-identity.js';
 import type { PeerResolver, Registration, ResolvedPeer, ResolveOptions, ResolverComponents } from '../resolver/resolver.js';
 import { checkMax, checkMesh, checkPeer, checkTtl, closedError, notRegistered, shuffle, throwIfAborted } from '../resolver/resolver-limits.js';
 import { PeopleNearMe, type PeopleNearMeOptions } from './people-near-me.js';
@@ -39,7 +40,9 @@ interface Held {
  * withdraws it at once (an updated announcement); a registration that is not refreshed drops out
  * of the announcements and out of every listener's view when it expires. resolve sends one query,
  * waits `queryWindowMs` for answers, and returns distinct peers from the set of peers near me.
- * Multicast DNS authenticates nobody, so dial what it returns with the peer id pinned.
+ * Announcements are signed by the node's identity, and only verified ones are returned (see
+ * {@link PeopleNearMe}); so this resolver registers only its own node's peer id
+ * (`PC_ERR_INVALID_ARGUMENT` for another). Dial what it returns with the peer id pinned.
  *
  * @example
  * ```ts
@@ -49,7 +52,7 @@ interface Held {
 export function lanResolver(options: LanResolverOptions = {}): (components: ResolverComponents) => LanResolver {
   const ttlMs = checkTtl(options.ttlMs ?? 30_000);
   const maxRegistrations = options.maxRegistrations ?? 64;
-  return () => new LanResolver(options, ttlMs, maxRegistrations);
+  return (components) => new LanResolver(options, ttlMs, maxRegistrations, components.identity);
 }
 
 /** @internal The resolver {@link lanResolver} makes. */
@@ -63,11 +66,16 @@ export class LanResolver implements PeerResolver {
     private readonly options: LanResolverOptions,
     private readonly ttlMs: number,
     private readonly maxRegistrations: number,
+    /** Signs what this resolver announces: the node's own identity. */
+    private readonly identity: PeerIdentity,
   ) {}
 
   register(mesh: string, peer: ResolvedPeer, options: { signal?: AbortSignal } = {}): Promise<Registration> {
     const m = checkMesh(mesh);
     const p = checkPeer(peer);
+    if (p.peerId !== this.identity.peerId) {
+      return Promise.reject(new PeerChannelError(ErrorCode.INVALID_ARGUMENT, 'a LAN resolver announces its own node only: it signs with that identity'));
+    }
     return this.guard(async (pnm) => {
       throwIfAborted(options.signal, 'register');
       this.forgetExpired();
@@ -75,7 +83,7 @@ export class LanResolver implements PeerResolver {
         throw new PeerChannelError(ErrorCode.LIMIT_EXCEEDED, `more than ${this.maxRegistrations} registrations on one LAN resolver`);
       }
       const held: Held = { mesh: m, peer: p, expiresAt: Date.now() + this.ttlMs };
-      await pnm.offerUntil(p.peerId, p.addresses, m, held.expiresAt);
+      await pnm.offerUntil(this.identity, p.addresses, m, held.expiresAt);
       const id = randomBytes(16).toString('hex');
       this.held.set(id, held);
       return { id, ttlMs: this.ttlMs };
@@ -91,7 +99,7 @@ export class LanResolver implements PeerResolver {
         throw notRegistered(id);
       }
       held.expiresAt = Date.now() + this.ttlMs;
-      await pnm.offerUntil(held.peer.peerId, held.peer.addresses, held.mesh, held.expiresAt);
+      await pnm.offerUntil(this.identity, held.peer.addresses, held.mesh, held.expiresAt);
       return { id, ttlMs: this.ttlMs };
     });
   }

@@ -2,114 +2,16 @@ import type { RemoteInfo } from 'node:dgram';
 import makeMdns from 'multicast-dns';
 import { Subject, type Observable } from 'rxjs';
 import { ErrorCode, PeerChannelError } from '../errors/index.js';
+import type { PeerIdentity } from '../identity/peer-identity.js';
+import { AnnouncementVerifier } from './announcement-verifier.js';
+import type { NearbyEvent, NearbyPeer, PeopleNearMeOptions, PeopleNearMeStats, PresenceAnnouncement } from './people-near-me-options.js';
 import { defaultPresenceLimits, decodePresence, encodePresence, PRESENCE_SERVICE, type PresenceLimits, type PresenceRecord } from './presence-record.js';
 
-/** Options for {@link PeopleNearMe}: where to multicast, how often, and what to accept. */
-export interface PeopleNearMeOptions {
-  /**
-   * The interface to multicast on: for IPv4 its address (tests pass `'127.0.0.1'`: multicast then
-   * never leaves the machine); for IPv6 `'::%<name>'` (e.g. `'::%eth0'`), which IPv6 requires.
-   * @defaultValue IPv4: every interface (multicast-dns's choice); IPv6: none (required)
-   */
-  readonly interface?: string;
-  /**
-   * Address family. mDNS runs on each family separately (`224.0.0.251` and `ff02::fb`); start one
-   * People Near Me per family to be seen on both.
-   * @defaultValue `'IPv6'` when `interface` contains a colon, else `'IPv4'`
-   */
-  readonly family?: 'IPv4' | 'IPv6';
-  /**
-   * UDP port. Tests use a random free one, never the real mDNS port.
-   * @defaultValue 5353
-   */
-  readonly port?: number;
-  /**
-   * Multicast group.
-   * @defaultValue '224.0.0.251' (IPv4), 'ff02::fb' (IPv6)
-   */
-  readonly group?: string;
-  /**
-   * Multicast TTL (hops); 1 keeps packets on the local link.
-   * @defaultValue 255 (mDNS)
-   */
-  readonly multicastTtl?: number;
-  /**
-   * How long an announced presence stays valid; announcements repeat at a third of it.
-   * @defaultValue 60_000
-   */
-  readonly presenceTtlMs?: number;
-  /**
-   * How long a query waits for answers.
-   * @defaultValue 250
-   */
-  readonly queryWindowMs?: number;
-  /**
-   * Most peers remembered; announcements of further peers are dropped and counted.
-   * @defaultValue 256
-   */
-  readonly maxPeers?: number;
-  /**
-   * Most packets handled per second; the rest are dropped and counted.
-   * @defaultValue 500
-   */
-  readonly maxPacketsPerSecond?: number;
-  /**
-   * Most answers looked at in one packet.
-   * @defaultValue 32
-   */
-  readonly maxAnswersPerPacket?: number;
-  /** Bounds on each presence. */
-  readonly limits?: Partial<PresenceLimits>;
-}
-
-/** A peer near me, as its last announcement described it. */
-export interface NearbyPeer {
-  /** The peer id it claims (unauthenticated until you dial it with that id pinned). */
-  readonly peerId: string;
-  /** The display name it announces (at most 64 characters; anyone can claim any name). */
-  readonly displayName: string;
-  /** Addresses it can be dialled at (at most 8). */
-  readonly addresses: readonly string[];
-  /** Meshes the peer offers now. */
-  readonly meshes: readonly string[];
-  /** Source address of the last announcement (informational: mDNS authenticates nothing). */
-  readonly from: string;
-}
-
-/** A change in the set of peers near me. */
-export interface NearbyEvent {
-  /** `appeared` the first time, `updated` when its announcement changed, `left` on a goodbye or when its presence expired. */
-  readonly type: 'appeared' | 'updated' | 'left';
-  /** The peer as last announced. */
-  readonly peer: NearbyPeer;
-}
-
-/** What this node announces about one of its peers. */
-export interface PresenceAnnouncement {
-  /** The peer id to announce (normally `node.peerId`). */
-  readonly peerId: string;
-  /** @defaultValue '' */
-  readonly displayName?: string;
-  /** Addresses to announce (normally `node.addresses`; at most 8). */
-  readonly addresses: readonly string[];
-  /** Meshes offered for as long as the presence is published. */
-  readonly meshes?: readonly string[];
-}
-
-/** Counters of a {@link PeopleNearMe}. */
-export interface PeopleNearMeStats {
-  /** Multicast DNS packets received. */
-  packets: number;
-  /** Presence answers that broke the format or a bound. */
-  malformed: number;
-  /** Packets dropped by the rate bound, or undecodable. */
-  dropped: number;
-  /** Peers not remembered because `maxPeers` were known. */
-  overflow: number;
-}
+export type { NearbyEvent, NearbyPeer, PeopleNearMeOptions, PeopleNearMeStats, PresenceAnnouncement } from './people-near-me-options.js';
 
 interface Known {
   readonly peerId: string;
+  readonly publicKeySpki: Uint8Array;
   displayName: string;
   addresses: readonly string[];
   meshes: Map<string, number>;
@@ -118,6 +20,9 @@ interface Known {
 }
 
 interface Published {
+  readonly identity: PeerIdentity;
+  /** Timestamp of the last announcement sent: the next is later, whatever the clock does. */
+  lastTimestamp: number;
   displayName: string;
   /** What is announced: `base` then the addresses of each registration, deduplicated and bounded. */
   addresses: readonly string[];
@@ -141,20 +46,26 @@ interface Published {
  *
  * @remarks
  * Presences are DNS-SD records under `_peerchannel._udp.local` (a PTR and a TXT per peer; the
- * TXT holds `v=1`, `id=`, `n=`, `x=` validity in ms, `m=<ms>,<mesh>` per mesh, `a=` per address).
- * Validity travels in milliseconds relative to the announcement, so clocks need not agree. An
- * announcement is the full state of its peer: a mesh missing from it is withdrawn at once; a
- * TTL-0 answer is a goodbye. Every packet is bounded (answers per packet, strings, meshes,
- * addresses, peers remembered, packets per second) and a bad one is dropped and counted.
- * mDNS authenticates nobody: a peer found here is only a hint, and dialing it with its peer id
- * pinned is what proves who it is. One instance speaks one address family (IPv4 on 224.0.0.251,
- * IPv6 on ff02::fb); start one per family to be seen on both.
+ * TXT holds `v=2`, `id=`, `n=`, `x=` validity in ms, `t=` the announcer's time, `m=<ms>,<mesh>`
+ * per mesh, `a=` per address, `k=` the public key and `s=` a signature by it over all the rest).
+ * Validity travels in milliseconds relative to the announcement. An announcement is the full
+ * state of its peer: a mesh missing from it is withdrawn at once; a TTL-0 answer is a goodbye.
+ *
+ * Announcements are authenticated: only one whose key hashes to its peer id and whose signature
+ * verifies is shown, so a name, an address list or a goodbye cannot be forged for someone else's
+ * peer id, and one replayed (older than the last taken from that peer, or outside
+ * `maxClockSkewMs` of this node's clock) is refused. Every packet is bounded (size, answers,
+ * strings, meshes, addresses, peers remembered, packets per second), signatures are checked at
+ * most `maxVerificationsPerSource` a second per source address and `maxVerificationsPerSecond` in
+ * all, a peer's key is checked against its peer id once and cached, and whatever fails is dropped
+ * and counted in {@link PeopleNearMe.stats}. One instance speaks one address family (IPv4 on
+ * 224.0.0.251, IPv6 on ff02::fb); start one per family to be seen on both.
  *
  * @example
  * ```ts
  * const pnm = await PeopleNearMe.start({ interface: '192.168.1.10' }); // or '::%eth0' for IPv6
  * pnm.nearby$.subscribe((e) => console.log(e.type, e.peer.displayName, e.peer.meshes));
- * await pnm.publish({ peerId: node.peerId, displayName: 'Alice', addresses: node.addresses, meshes: ['lobby'] });
+ * await pnm.publish({ identity: node.identity, displayName: 'Alice', addresses: node.addresses, meshes: ['lobby'] });
  * ```
  */
 export class PeopleNearMe {
@@ -162,7 +73,7 @@ export class PeopleNearMe {
   /** Hot: each peer appearing, changing or leaving. Completes on close. */
   readonly nearby$: Observable<NearbyEvent> = this.events.asObservable();
   /** Counters of what was received, dropped and refused; live, not a copy. */
-  readonly stats: PeopleNearMeStats = { packets: 0, malformed: 0, dropped: 0, overflow: 0 };
+  readonly stats: PeopleNearMeStats = { packets: 0, malformed: 0, dropped: 0, overflow: 0, oversized: 0, unsigned: 0, forged: 0, replayed: 0, rateLimited: 0, verified: 0 };
   private readonly mdns: makeMdns.MulticastDNS;
   private readonly known = new Map<string, Known>();
   private readonly published = new Map<string, Published>();
@@ -172,6 +83,9 @@ export class PeopleNearMe {
   private readonly maxPeers: number;
   private readonly maxPackets: number;
   private readonly maxAnswers: number;
+  private readonly maxPacketBytes: number;
+  private readonly maxSkewMs: number;
+  private readonly verifier: AnnouncementVerifier;
   /** Pending query waits; close() ends them early. */
   private readonly waiters = new Set<(error?: PeerChannelError) => void>();
   private announceTimer: NodeJS.Timeout | undefined;
@@ -195,9 +109,18 @@ export class PeopleNearMe {
     this.maxPeers = options.maxPeers ?? 256;
     this.maxPackets = options.maxPacketsPerSecond ?? 500;
     this.maxAnswers = options.maxAnswersPerPacket ?? 32;
-    for (const [what, v] of [['presenceTtlMs', this.presenceTtlMs], ['queryWindowMs', this.queryWindowMs], ['maxPeers', this.maxPeers], ['maxPacketsPerSecond', this.maxPackets], ['maxAnswersPerPacket', this.maxAnswers]] as const) {
+    this.maxPacketBytes = options.maxPacketBytes ?? 9_000;
+    this.maxSkewMs = options.maxClockSkewMs ?? 60_000;
+    const perSource = options.maxVerificationsPerSource ?? 64;
+    const overall = options.maxVerificationsPerSecond ?? 256;
+    for (const [what, v] of [
+      ['presenceTtlMs', this.presenceTtlMs], ['queryWindowMs', this.queryWindowMs], ['maxPeers', this.maxPeers], ['maxPacketsPerSecond', this.maxPackets],
+      ['maxAnswersPerPacket', this.maxAnswers], ['maxPacketBytes', this.maxPacketBytes], ['maxClockSkewMs', this.maxSkewMs],
+      ['maxVerificationsPerSource', perSource], ['maxVerificationsPerSecond', overall],
+    ] as const) {
       if (!Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1) throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, `${what} must be a positive integer`);
     }
+    this.verifier = new AnnouncementVerifier({ maxSkewMs: this.maxSkewMs, perSource, overall, maxKeys: 2 * this.maxPeers }, this.stats);
     const family = options.family ?? (options.interface?.includes(':') === true ? 'IPv6' : 'IPv4');
     if (family !== 'IPv4' && family !== 'IPv6') throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, "family must be 'IPv4' or 'IPv6'");
     if (family === 'IPv6' && (options.interface === undefined || !options.interface.includes('%'))) {
@@ -216,7 +139,7 @@ export class PeopleNearMe {
     });
     this.mdns.on('warning', () => (this.stats.dropped += 1));
     this.mdns.on('query', (q, rinfo) => this.onQuery(q.questions, rinfo));
-    this.mdns.on('response', (r, rinfo) => this.onResponse([...(r.answers ?? []), ...(r.additionals ?? [])], rinfo));
+    this.mdns.on('response', (r, rinfo) => this.onResponse(r.answers ?? [], r.additionals ?? [], rinfo));
     this.sweepTimer = setInterval(() => this.sweep(), Math.min(1000, Math.max(50, this.presenceTtlMs / 4)));
     this.sweepTimer.unref?.();
     this.announceTimer = setInterval(() => void this.announce(), Math.max(100, Math.floor(this.presenceTtlMs / 3)));
@@ -264,7 +187,7 @@ export class PeopleNearMe {
    */
   async publish(presence: PresenceAnnouncement): Promise<void> {
     this.assertOpen();
-    const entry = this.entryFor(presence.peerId, presence.addresses, undefined);
+    const entry = this.entryFor(presence?.identity, presence.addresses, undefined);
     const name = presence.displayName ?? '';
     if (typeof name !== 'string' || name.length > this.limits.maxDisplayNameLength) {
       throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, `displayName must be at most ${this.limits.maxDisplayNameLength} characters`);
@@ -282,13 +205,14 @@ export class PeopleNearMe {
     const entry = this.published.get(peerId);
     if (entry === undefined) return;
     this.published.delete(peerId);
-    await this.send(encodePresence({ peerId, displayName: entry.displayName, addresses: entry.addresses, meshes: new Map(), validMs: 0 }));
+    const goodbye = { peerId, displayName: entry.displayName, addresses: entry.addresses, meshes: new Map(), validMs: 0, timestamp: this.nextTimestamp(entry) };
+    await this.send(encodePresence(goodbye, entry.identity));
   }
 
-  /** @internal Offers `mesh` for `peerId` until `expiresAt` (a resolver registration). */
-  async offerUntil(peerId: string, addresses: readonly string[], mesh: string, expiresAt: number): Promise<void> {
+  /** @internal Offers `mesh` for `identity`'s peer until `expiresAt` (a resolver registration). */
+  async offerUntil(identity: PeerIdentity, addresses: readonly string[], mesh: string, expiresAt: number): Promise<void> {
     this.assertOpen();
-    const entry = this.entryFor(peerId, addresses, mesh);
+    const entry = this.entryFor(identity, addresses, mesh);
     this.offer(entry, mesh, expiresAt);
     await this.announce();
   }
@@ -322,16 +246,20 @@ export class PeopleNearMe {
     if (this.closed) throw new PeerChannelError(ErrorCode.CLOSED, 'People Near Me is closed');
   }
 
-  private entryFor(peerId: string, addresses: readonly string[], mesh: string | undefined): Published {
+  private entryFor(identity: PeerIdentity, addresses: readonly string[], mesh: string | undefined): Published {
     const l = this.limits;
     const fits = (s: unknown) => typeof s === 'string' && s.length > 0 && Buffer.byteLength(s) <= l.maxFieldLength;
-    if (!fits(peerId) || !Array.isArray(addresses) || addresses.length > l.maxAddresses || !addresses.every(fits)) {
-      throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, `presence needs a peer id and at most ${l.maxAddresses} addresses, each 1..${l.maxFieldLength} bytes`);
+    if (typeof identity?.peerId !== 'string' || typeof identity.sign !== 'function') {
+      throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, 'a presence needs the identity whose key signs it');
     }
+    if (!Array.isArray(addresses) || addresses.length > l.maxAddresses || !addresses.every(fits)) {
+      throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, `a presence has at most ${l.maxAddresses} addresses, each 1..${l.maxFieldLength} bytes`);
+    }
+    const peerId = identity.peerId;
     let entry = this.published.get(peerId);
     if (entry === undefined) {
       if (this.published.size >= 16) throw new PeerChannelError(ErrorCode.LIMIT_EXCEEDED, 'at most 16 presences published by one node');
-      this.published.set(peerId, (entry = { displayName: '', addresses: [], base: [], perMesh: new Map(), meshes: new Map(), announced: false }));
+      this.published.set(peerId, (entry = { identity, lastTimestamp: 0, displayName: '', addresses: [], base: [], perMesh: new Map(), meshes: new Map(), announced: false }));
     }
     if (mesh === undefined) entry.base = [...addresses];
     else entry.perMesh.set(mesh, [...addresses]);
@@ -356,18 +284,21 @@ export class PeopleNearMe {
     if (current !== null) entry.meshes.set(mesh, until === null ? null : Math.max(until, current ?? 0));
   }
 
-  private records(): PresenceRecord[] {
-    const now = Date.now();
-    return [...this.published].map(([peerId, p]) => {
-      const meshes = new Map<string, number>();
-      for (const [mesh, until] of p.meshes) meshes.set(mesh, until === null ? this.presenceTtlMs : Math.min(this.presenceTtlMs, until - now));
-      return { peerId, displayName: p.displayName, addresses: p.addresses, meshes, validMs: this.presenceTtlMs };
-    });
+  private nextTimestamp(p: Published): number {
+    p.lastTimestamp = Math.max(Date.now(), p.lastTimestamp + 1);
+    return p.lastTimestamp;
   }
 
   private async announce(): Promise<void> {
     if (this.closed || this.published.size === 0) return;
-    await this.send(this.records().flatMap(encodePresence));
+    const now = Date.now();
+    const answers = [...this.published].flatMap(([peerId, p]) => {
+      const meshes = new Map<string, number>();
+      for (const [mesh, until] of p.meshes) meshes.set(mesh, until === null ? this.presenceTtlMs : Math.min(this.presenceTtlMs, until - now));
+      const record: PresenceRecord = { peerId, displayName: p.displayName, addresses: p.addresses, meshes, validMs: this.presenceTtlMs, timestamp: this.nextTimestamp(p) };
+      return encodePresence(record, p.identity);
+    });
+    await this.send(answers);
   }
 
   private send(answers: ReturnType<typeof encodePresence>): Promise<void> {
@@ -380,17 +311,24 @@ export class PeopleNearMe {
     if (asked) void this.announce();
   }
 
-  private onResponse(answers: readonly unknown[], rinfo: RemoteInfo): void {
+  private onResponse(answers: readonly unknown[], additionals: readonly unknown[], rinfo: RemoteInfo): void {
     if (!this.admit()) return;
+    if (rinfo.size > this.maxPacketBytes) {
+      // multicast-dns has decoded it (bounded by the datagram's size); nothing more is spent on it.
+      this.stats.oversized += 1;
+      return;
+    }
+    const all = [...answers, ...additionals];
+    if (all.length > this.maxAnswers) this.stats.oversized += 1;
     const now = Date.now();
-    for (const answer of answers.slice(0, this.maxAnswers)) {
-      const record = decodePresence(answer as { name?: unknown }, this.limits);
-      if (record === undefined) continue;
-      if (record === 'malformed') {
-        this.stats.malformed += 1;
+    for (const answer of all.slice(0, this.maxAnswers)) {
+      const decoded = decodePresence(answer as { name?: unknown }, this.limits);
+      if (decoded === undefined) continue;
+      if (typeof decoded === 'string') {
+        this.stats[decoded] += 1;
         continue;
       }
-      this.learn(record, rinfo.address, now);
+      if (this.verifier.authentic(decoded, rinfo.address, now)) this.learn(decoded.record, decoded.spki, rinfo.address, now);
     }
   }
 
@@ -409,7 +347,7 @@ export class PeopleNearMe {
     return true;
   }
 
-  private learn(record: PresenceRecord, from: string, now: number): void {
+  private learn(record: PresenceRecord, spki: Uint8Array, from: string, now: number): void {
     const seen = this.known.get(record.peerId);
     if (record.validMs === 0) {
       if (seen !== undefined) this.forget(seen, now);
@@ -422,7 +360,7 @@ export class PeopleNearMe {
         this.stats.overflow += 1;
         return;
       }
-      const k: Known = { peerId: record.peerId, displayName: record.displayName, addresses: record.addresses, meshes, expiresAt: now + record.validMs, from };
+      const k: Known = { peerId: record.peerId, publicKeySpki: new Uint8Array(spki), displayName: record.displayName, addresses: record.addresses, meshes, expiresAt: now + record.validMs, from };
       this.known.set(k.peerId, k);
       this.events.next({ type: 'appeared', peer: this.view(k, now) });
       return;
@@ -460,6 +398,7 @@ export class PeopleNearMe {
   private view(k: Known, now: number): NearbyPeer {
     return Object.freeze({
       peerId: k.peerId,
+      publicKeySpki: k.publicKeySpki,
       displayName: k.displayName,
       addresses: k.addresses,
       meshes: [...k.meshes].filter(([, until]) => until > now).map(([mesh]) => mesh),

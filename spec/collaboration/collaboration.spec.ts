@@ -267,4 +267,35 @@ describe('invitations', () => {
     for (const inv of await got) await inv.decline();
     expect(await Promise.all(outcomes)).toEqual(['declined', 'declined', 'declined']);
   });
+
+  it('this user waits on at most maxOutgoingInvitations it sent at once', async () => {
+    const [alice, bob] = await pair({ limits: { maxOutgoingInvitations: 2 } });
+    const got = firstValueFrom(bob.collab.invitations$.pipe(take(2), toArray()));
+    const outcomes = [0, 1].map(() => alice.collab.invite(bob.identity.peerId, APP.id));
+    const waiting = await got;
+    expect(await codeOf(alice.collab.invite(bob.identity.peerId, APP.id))).toBe(ErrorCode.INVITATION_LIMIT);
+    for (const inv of waiting) await inv.decline();
+    expect(await Promise.all(outcomes)).toEqual(['declined', 'declined']);
+    // Answered, they no longer count: the next one goes out.
+    const third = nextInvitation(bob);
+    const outcome = alice.collab.invite(bob.identity.peerId, APP.id);
+    await (await third).accept();
+    expect(await outcome).toBe('accepted');
+  });
+});
+
+describe('presence meshes joined', () => {
+  it('at most maxWatchedContacts other users are watched at once (PC_ERR_CONTACT_LIMIT)', async () => {
+    people = new People();
+    const alice = await people.add('Alice', { limits: { maxWatchedContacts: 1 } });
+    const bob = await people.add('Bob');
+    const carol = await people.add('Carol');
+    await people.befriend(alice, bob);
+    await people.befriend(alice, carol);
+    await firstValueFrom(alice.collab.presence$(bob.identity.peerId).pipe(filter((p) => p.status === PresenceStatus.Online)));
+    await expect(firstValueFrom(alice.collab.presence$(carol.identity.peerId))).rejects.toMatchObject({ code: ErrorCode.CONTACT_LIMIT });
+    // My own presence is no visit, and watching Bob again reuses the mesh already joined.
+    expect((await firstValueFrom(alice.collab.presence$(alice.identity.peerId))).status).toBe(PresenceStatus.Online);
+    expect((await firstValueFrom(alice.collab.presence$(bob.identity.peerId))).status).toBe(PresenceStatus.Online);
+  });
 });

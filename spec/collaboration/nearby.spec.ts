@@ -1,8 +1,11 @@
 import { createSocket } from 'node:dgram';
+import makeMdns from 'multicast-dns';
 import { afterEach, describe, expect, it } from 'vitest';
 import { filter, firstValueFrom } from 'rxjs';
-import { ErrorCode, PresenceStatus, type PeerChannelError, lanResolver } from '../../lib/index.js';
+import { ErrorCode, PeerIdentity, PresenceStatus, type PeerChannelError, lanResolver } from '../../lib/index.js';
+import { inboxMeshAddress } from '../../lib/collaboration/people-meshes.js';
 import { PeopleNearMe } from '../../lib/presence/index.js';
+import { encodePresence } from '../../lib/presence/presence-record.js';
 import { People, type User } from './fixtures.js';
 
 /** A UDP port free right now, so no test ever touches the real mDNS port 5353. */
@@ -36,9 +39,6 @@ async function nearbyUser(name: string, port: number, options: { lan: boolean; t
 }
 
 describe('People Near Me', () => {
-  // Skipped on main, not deleted: it passes on the people branch alone and times out after the
-  // merge with the refusal back-off / duplicate-link retirement / chunking branches (cause not
-  // found yet; issue 13 stays open for it). The other LAN case below passes.
   it("finds a contact's presence on the LAN, with no other resolver", async () => {
     people = new People();
     const port = await freeUdpPort();
@@ -80,5 +80,34 @@ describe('People Near Me', () => {
     expect(await codeOf(alice.collab.inviteNearby(nearDora, APP.id))).toBe(ErrorCode.INVITATION_UNTRUSTED);
     expect(dora.collab.invitationStats.refused[ErrorCode.INVITATION_UNTRUSTED]).toBe(1);
     expect(() => alice.collab.inviteNearby({ peerId: ids(dora), addresses: [] }, APP.id)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }));
+  });
+
+  it('lists only people whose announcement is signed by their own key: an impostor of a contact is not shown', async () => {
+    people = new People();
+    const port = await freeUdpPort();
+    const alice = await nearbyUser('Alice', port, { lan: false });
+    const bob = await nearbyUser('Bob', port, { lan: false });
+    await people.befriend(alice, bob);
+    const bobId = bob.identity.peerId;
+    await firstValueFrom(alice.collab.nearby$.pipe(filter((list) => list.some((p) => p.peerId === bobId))));
+
+    // Mallory, on the LAN, announces Bob's peer id with her own name and address, signed by her key.
+    const mallory = PeerIdentity.generate();
+    const neighbour = PeerIdentity.generate(); // an honest announcement after hers: when it shows, hers was handled
+    const inbox = (id: string) => inboxMeshAddress(id).slice('net.p2p://'.length);
+    const m = makeMdns({ port, interface: '127.0.0.1', bind: '0.0.0.0', ttl: 1, loopback: true });
+    try {
+      await new Promise<void>((resolve) => m.once('ready', () => resolve()));
+      const now = Date.now() + 1_000; // later than anything Bob has sent
+      const forged = encodePresence({ peerId: bobId, displayName: 'Bob (new laptop)', addresses: ['wss://127.0.0.1:1'], meshes: new Map([[inbox(bobId), 60_000]]), validMs: 60_000, timestamp: now }, mallory);
+      const honest = encodePresence({ peerId: neighbour.peerId, displayName: 'Neighbour', addresses: ['wss://127.0.0.1:2'], meshes: new Map([[inbox(neighbour.peerId), 60_000]]), validMs: 60_000, timestamp: now }, neighbour);
+      m.respond({ answers: [...forged, ...honest] });
+      const list = await firstValueFrom(alice.collab.nearby$.pipe(filter((l) => l.some((p) => p.peerId === neighbour.peerId))));
+      expect(list.find((p) => p.peerId === bobId)).toMatchObject({ displayName: 'Bob', contact: expect.objectContaining({ name: 'Bob' }) });
+      expect(list.find((p) => p.peerId === bobId)?.addresses).not.toContain('wss://127.0.0.1:1');
+      expect((pnms[0] as PeopleNearMe).stats.forged).toBeGreaterThanOrEqual(1);
+    } finally {
+      await new Promise<void>((resolve) => m.destroy(() => resolve()));
+    }
   });
 });

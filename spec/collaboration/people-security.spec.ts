@@ -5,7 +5,7 @@ import { CollaborationContract } from '../../lib/collaboration/collaboration-con
 import { newInvitationId } from '../../lib/collaboration/invitation-envelope.js';
 import { presenceMeshAddress } from '../../lib/collaboration/people-meshes.js';
 import { PresenceRecord } from '../../lib/collaboration/presence-status.js';
-import { SenderRate } from '../../lib/collaboration/sender-rate.js';
+import { SenderRate } from '../../lib/internal/sender-rate.js';
 import { waitFor } from '../helpers/wait.js';
 import { People, type User } from './fixtures.js';
 
@@ -71,6 +71,60 @@ describe('the presence mesh is readable by trusted contacts only', () => {
     await firstValueFrom(carolInAlice.status$.pipe(filter((s) => s === 'online')));
     expect(await codeOf(carolInAlice.connect(bobInAlice.addresses[0] as string, bob.identity.peerId))).toBe(ErrorCode.UNTRUSTED_PEER);
     expect((await firstValueFrom(bobInAlice.neighbors$)).map((n) => n.peerId)).toEqual([aliceId]);
+  });
+});
+
+describe('losing trust cuts a live link', () => {
+  it('a contact marked untrusted or removed loses its presence link at once, is refused on re-dial, and reads no later presence', async () => {
+    people = new People();
+    const alice = await people.add('Alice');
+    const bob = await people.add('Bob');
+    const carol = await people.add('Carol');
+    const dave = await people.add('Dave');
+    await people.befriend(alice, bob);
+    await people.befriend(alice, carol);
+    await people.befriend(alice, dave); // the witness, trusted throughout
+    const aliceId = alice.identity.peerId;
+    const notes = new Map<User, string[]>();
+    for (const u of [bob, carol, dave]) {
+      const seen: string[] = [];
+      notes.set(u, seen);
+      u.collab.presence$(aliceId).subscribe((p) => seen.push(`${p.status}:${p.note}`));
+    }
+    const nodes = new Map<User, PeerNode>();
+    const refused = new Map<User, Promise<unknown>>();
+    for (const u of [bob, carol, dave]) {
+      const node = await internals(u).join(aliceId);
+      nodes.set(u, node);
+      refused.set(u, firstValueFrom(node.errors$.pipe(filter((e) => e.code === ErrorCode.UNTRUSTED_PEER))));
+    }
+    await waitFor(() => alice.collab.node.neighbors.length === 3, 'three watchers linked to alice', 15_000);
+    await waitFor(() => [bob, carol, dave].every((u) => notes.get(u)?.includes('Online:')), 'every watcher to see alice online', 15_000);
+
+    const linkedTo = () => alice.collab.node.neighbors.map((n) => n.peerId);
+    await alice.contacts.setTrusted(bob.identity.peerId, false);
+    // Cut when the contact store has changed, not at the next link.
+    expect(linkedTo()).not.toContain(bob.identity.peerId);
+    await alice.contacts.remove(carol.identity.peerId);
+    expect(linkedTo()).toEqual([dave.identity.peerId]);
+    for (const u of [bob, carol]) {
+      const node = nodes.get(u) as PeerNode;
+      await waitFor(() => node.status === 'offline', `${u.name}'s node to see the cut`);
+      expect(node.stats().dropped[ErrorCode.DISCONNECTED]).toBe(1);
+      await refused.get(u); // its own re-dial met admission
+    }
+
+    await alice.collab.setPresence(PresenceStatus.Busy, 'after the cut');
+    await waitFor(() => notes.get(dave)?.includes('Busy:after the cut') === true, 'the trusted witness to see the change');
+    for (const u of [bob, carol]) {
+      expect(notes.get(u)).not.toContain('Busy:after the cut');
+      expect((nodes.get(u) as PeerNode).records(PresenceRecord).query().map((r) => r.value.note)).not.toContain('after the cut');
+    }
+
+    // Trusted again: the next re-dial gets in and reads the presence as it is now.
+    await alice.contacts.setTrusted(bob.identity.peerId, true);
+    await waitFor(() => notes.get(bob)?.includes('Busy:after the cut') === true, 'bob, trusted again, to read the presence', 20_000);
+    expect(notes.get(carol)).not.toContain('Busy:after the cut');
   });
 });
 

@@ -76,6 +76,33 @@ describe('two users in two processes over TLS', { timeout: 180_000 }, () => {
     expect(alice.events.some((e) => e.event === 'room-error')).toBe(false);
   });
 
+  it('a contact marked untrusted loses its presence link at once and reads no later presence; a removed one too', async () => {
+    const { alice, bob, aliceId, bobId } = await friends();
+    const carol = start('Carol'); // a witness Alice keeps trusting
+    const carolId = (await carol.waitFor((e) => e.event === 'ready', 'carol ready', 60_000)).peerId as string;
+    carol.send({ card: true });
+    carol.send({ add: (await alice.waitFor((e) => e.event === 'card', 'alice card')).vcf as string });
+    alice.send({ add: (await carol.waitFor((e) => e.event === 'card', 'carol card')).vcf as string });
+    await alice.waitFor((e) => e.event === 'added' && e.peerId === carolId, 'alice added carol');
+    carol.send({ watch: aliceId });
+    await carol.waitFor((e) => e.event === 'presence' && e.peerId === aliceId && e.status === 'Online', 'carol sees alice', 20_000);
+
+    alice.send({ untrust: bobId });
+    const changed = await alice.waitFor((e) => e.event === 'trust-changed', 'bob untrusted');
+    expect(changed.linked).not.toContain(bobId);
+    expect(changed.linked).toContain(carolId);
+    await bob.waitFor((e) => e.event === 'watch-status' && e.peerId === aliceId && e.status === 'offline' && e.cut === 1, "bob's link to alice cut, coded", 15_000);
+    await bob.waitFor((e) => e.event === 'watch-error' && e.code === 'PC_ERR_UNTRUSTED_PEER', "bob's re-dial refused", 15_000);
+
+    alice.send({ status: 'Busy', note: 'secret' });
+    await carol.waitFor(isPresence(aliceId, 'Busy', 'secret'), 'the witness sees the change', 15_000);
+    expect(bob.events.some(isPresence(aliceId, 'Busy', 'secret'))).toBe(false);
+
+    alice.send({ remove: carolId });
+    expect((await alice.waitFor((e) => e.event === 'trust-changed' && !(e.linked as string[]).includes(carolId), 'carol removed')).linked).toEqual([]);
+    await carol.waitFor((e) => e.event === 'watch-status' && e.peerId === aliceId && e.status === 'offline' && e.cut === 1, "carol's link cut", 15_000);
+  });
+
   it('a declined invitation ends declined, and one not answered ends expired on both sides', async () => {
     const { alice, bob, bobId } = await friends();
     const room = { mesh: 'net.p2p://never', password: 'x' };

@@ -1,5 +1,5 @@
 /**
- * A token bucket per sender: `burst` envelopes at once, refilled at `perSecond`. At most
+ * A token bucket per sender (an invitation sender, a LAN source address): `burst` at once, refilled at `perSecond`. At most
  * `maxSenders` buckets are kept; past that the one idle longest is forgotten (a forgotten sender
  * starts again with a full bucket, so the bound costs fairness, never memory).
  * @internal
