@@ -1,3 +1,4 @@
+import type { PeerId } from '../identity/peer-id.js';
 import type { PeerIdentity } from '../identity/peer-identity.js';
 import type { PeopleNearMe } from '../presence/people-near-me.js';
 import type { CollaborationLimits } from './collaboration-limits.js';
@@ -24,8 +25,8 @@ export interface PublishedObject {
 /** A person near me on the LAN (People Near Me) who runs PeerChannel collaboration: someone I can invite. */
 export interface NearbyPerson {
   /** The person's peer id, as announced (lowercase hex); the one dialled with it pinned. */
-  readonly peerId: string;
-  /** The name the person announces (unauthenticated: multicast DNS proves nothing). */
+  readonly peerId: PeerId;
+  /** The name the person announces (signed by its key: see People Near Me). */
   readonly displayName: string;
   /** Where the person's nodes listen; dialled with the peer id pinned, which proves who answers. */
   readonly addresses: readonly string[];

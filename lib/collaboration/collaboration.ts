@@ -2,7 +2,7 @@ import { type Observable, type Subscription, defer, distinctUntilChanged, from, 
 import { currentCall } from '../channel/call-context.js';
 import { ErrorCode, PeerChannelError, toPeerChannelError } from '../errors/index.js';
 import type { PeerIdentity } from '../identity/peer-identity.js';
-import { asPeerId } from '../identity/peer-id.js';
+import { type PeerId, asPeerId, isPeerId } from '../identity/peer-id.js';
 import type { PeerNode } from '../node/peer-node.js';
 import type { NearbyPeer, PeopleNearMe } from '../presence/people-near-me.js';
 import type { PeerRecord } from '../records/record-collection.js';
@@ -118,7 +118,7 @@ export class Collaboration {
   }
 
   /** My peer id. */
-  get peerId(): string {
+  get peerId(): PeerId {
     return this.node.peerId;
   }
 
@@ -147,10 +147,11 @@ export class Collaboration {
    * `maxWatchedContacts` meshes.
    */
   presence$(peerId: string): Observable<PresenceInfo> {
-    return this.recordsOf(peerId, PresenceRecord).pipe(
+    const id = asPeerId(peerId);
+    return this.recordsOf(id, PresenceRecord).pipe(
       map((records): PresenceInfo => {
         const r = records.find((x) => isPresenceStatus(x.value.status));
-        return r === undefined ? { peerId, status: PresenceStatus.Offline, note: '' } : { peerId, status: r.value.status as PresenceStatus, note: r.value.note };
+        return r === undefined ? { peerId: id, status: PresenceStatus.Offline, note: '' } : { peerId: id, status: r.value.status as PresenceStatus, note: r.value.note };
       }),
       distinctUntilChanged((a, b) => a.status === b.status && a.note === b.note),
     );
@@ -262,7 +263,7 @@ export class Collaboration {
     if (pnm === undefined) return [];
     return pnm
       .nearby()
-      .filter((p) => p.peerId !== this.peerId && /^[0-9a-f]{64}$/.test(p.peerId) && p.meshes.includes(securedMeshName(p.peerId, INBOX_CLASSIFIER)))
+      .filter((p) => p.peerId !== this.peerId && isPeerId(p.peerId) && p.meshes.includes(securedMeshName(p.peerId, INBOX_CLASSIFIER)))
       .map((p) => ({ peerId: p.peerId, displayName: p.displayName, addresses: p.addresses, contact: this.options.contacts.get(p.peerId) }));
   }
 

@@ -1,3 +1,4 @@
+import { type PeerId, isPeerId } from '../identity/peer-id.js';
 import ICAL from 'ical.js';
 import { X509Certificate } from 'node:crypto';
 import { ErrorCode, PeerChannelError } from '../errors/index.js';
@@ -18,7 +19,7 @@ export interface ContactCard {
   /** FN: the friendly name. */
   readonly name: string;
   /** The peer id the card claims (`X-PEERCHANNEL-PEER-ID`); checked to be the hash of the certificate key. */
-  readonly peerId: string;
+  readonly peerId: PeerId;
   /** The self-signed certificate (PEM) whose key hashes to `peerId`. */
   readonly certPem: string;
   /** DER SubjectPublicKeyInfo of the certificate's key. */
@@ -74,7 +75,7 @@ export function parseContactCard(vcf: string, maxCardBytes = defaultCollaboratio
   const name = text(card, 'fn');
   if (!isFriendlyName(name)) throw invalid('FN missing or not a friendly name (1-64 characters)');
   const peerId = text(card, PEER_ID_PROPERTY);
-  if (peerId === undefined || !/^[0-9a-f]{64}$/.test(peerId)) throw invalid(`${PEER_ID_PROPERTY.toUpperCase()} missing or not 64 hex digits`);
+  if (!isPeerId(peerId)) throw invalid(`${PEER_ID_PROPERTY.toUpperCase()} missing or not 64 hex digits`);
   const key = text(card, 'key');
   if (key === undefined || !key.startsWith(KEY_PREFIX)) throw invalid(`KEY missing or not a ${KEY_PREFIX}… URI`);
   let cert: X509Certificate;

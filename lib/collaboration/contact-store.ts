@@ -1,3 +1,4 @@
+import type { PeerId } from '../identity/peer-id.js';
 import { X509Certificate } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -158,5 +159,6 @@ function reverify(saved: { certPem: string; name: string; peerId: string; endpoi
   if (peerIdFromCertificate(cert) !== saved.peerId) throw new PeerChannelError(ErrorCode.CARD_KEY_MISMATCH, `saved contact ${String(saved.peerId).slice(0, 12)}… has another key`);
   if (!isFriendlyName(saved.name)) throw new PeerChannelError(ErrorCode.CARD_INVALID, 'a saved contact has no friendly name');
   const spki = new Uint8Array(cert.publicKey.export({ type: 'spki', format: 'der' }));
-  return { name: saved.name, peerId: saved.peerId, certPem: saved.certPem, publicKeySpki: spki, endpoints: Array.isArray(saved.endpoints) ? saved.endpoints.map(String) : [] };
+  // The key hashes to it (checked above), so it is a peer id.
+  return { name: saved.name, peerId: saved.peerId as PeerId, certPem: saved.certPem, publicKeySpki: spki, endpoints: Array.isArray(saved.endpoints) ? saved.endpoints.map(String) : [] };
 }

@@ -1,3 +1,4 @@
+import { type PeerId, isPeerId } from '../identity/peer-id.js';
 import { chmod, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, PeerChannelError } from '../errors/index.js';
@@ -8,14 +9,13 @@ import { exportIdentity, importIdentity } from './identity-export.js';
 
 /** File holding an identity's friendly name, beside its key and certificate. */
 const PROFILE_FILE = 'profile.json';
-const PEER_ID = /^[0-9a-f]{64}$/;
 
 /** One stored identity, as {@link IdentityManager.list} shows it. */
 export interface NamedIdentity {
   /** The friendly name (1–64 characters, unique per user, case-insensitive). */
   readonly name: string;
   /** The identity's peer id. */
-  readonly peerId: string;
+  readonly peerId: PeerId;
   /** The key pair, to pass to `Collaboration.open` or `PeerNode.open`. */
   readonly identity: PeerIdentity;
 }
@@ -60,7 +60,7 @@ export class IdentityManager {
       throw error;
     }
     const out: NamedIdentity[] = [];
-    for (const peerId of entries.filter((e) => PEER_ID.test(e))) {
+    for (const peerId of entries.filter(isPeerId)) {
       const dir = join(this.directory, peerId);
       const name = await readName(dir);
       if (name === undefined) continue; // a directory still being written or removed

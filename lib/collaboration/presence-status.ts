@@ -1,3 +1,4 @@
+import type { PeerId } from '../identity/peer-id.js';
 import { PeerRecordType, RecordAttribute, RecordField } from '../records/record-decorators.js';
 
 /** A person's availability, as Windows Peer Collaboration names it. */
@@ -33,7 +34,7 @@ export function isPresenceStatus(value: unknown): value is PresenceStatus {
 /** What a contact's presence looks like to a watcher. */
 export interface PresenceInfo {
   /** The contact whose presence this is. */
-  readonly peerId: string;
+  readonly peerId: PeerId;
   /** Their availability; `Offline` when their presence record is missing or expired. */
   readonly status: PresenceStatus;
   /** At most 255 characters. */

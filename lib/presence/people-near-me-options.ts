@@ -1,3 +1,4 @@
+import type { PeerId } from '../identity/peer-id.js';
 import type { PeerIdentity } from '../identity/peer-identity.js';
 import type { PresenceLimits } from './presence-record.js';
 
@@ -92,7 +93,7 @@ export interface NearbyPeer {
    * Its peer id: the announcement was signed by the key that hashes to it (so only that key's
    * holder announced it; dial it with that id pinned to reach that holder).
    */
-  readonly peerId: string;
+  readonly peerId: PeerId;
   /** Its public key (DER SubjectPublicKeyInfo), which hashes to `peerId`. */
   readonly publicKeySpki: Uint8Array;
   /** The display name it announces, signed with the rest (at most 64 characters; a name is not unique). */

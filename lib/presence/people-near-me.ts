@@ -1,5 +1,6 @@
 import type { RemoteInfo } from 'node:dgram';
 import makeMdns from 'multicast-dns';
+import type { PeerId } from '../identity/peer-id.js';
 import { Subject, type Observable } from 'rxjs';
 import { ErrorCode, PeerChannelError } from '../errors/index.js';
 import type { PeerIdentity } from '../identity/peer-identity.js';
@@ -10,7 +11,7 @@ import { defaultPresenceLimits, decodePresence, encodePresence, PRESENCE_SERVICE
 export type { NearbyEvent, NearbyPeer, PeopleNearMeOptions, PeopleNearMeStats, PresenceAnnouncement } from './people-near-me-options.js';
 
 interface Known {
-  readonly peerId: string;
+  readonly peerId: PeerId;
   readonly publicKeySpki: Uint8Array;
   displayName: string;
   addresses: readonly string[];
@@ -360,7 +361,8 @@ export class PeopleNearMe {
         this.stats.overflow += 1;
         return;
       }
-      const k: Known = { peerId: record.peerId, publicKeySpki: new Uint8Array(spki), displayName: record.displayName, addresses: record.addresses, meshes, expiresAt: now + record.validMs, from };
+      // Verified before it is learnt: its key hashes to this id.
+      const k: Known = { peerId: record.peerId as PeerId, publicKeySpki: new Uint8Array(spki), displayName: record.displayName, addresses: record.addresses, meshes, expiresAt: now + record.validMs, from };
       this.known.set(k.peerId, k);
       this.events.next({ type: 'appeared', peer: this.view(k, now) });
       return;
