@@ -9,6 +9,8 @@
  * `filter` (e.g. `n=30`, `tree`, `both`); `npm run bench mesh-load` runs them all.
  */
 import 'reflect-metadata';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { pathToFileURL } from 'node:url';
 import { PeerContract, PeerNode, PeerOperation, webSocketTransport } from '../lib/index.js';
 import type { Mesh } from '../lib/mesh/mesh.js';
@@ -221,6 +223,14 @@ export async function runScenario(s: LoadScenario): Promise<LoadResult> {
     }
     await probe.until(warm * receivers, 30_000);
     const base = probe.deliveries;
+    // MESH_LOAD_PROFILE=<file>: a CPU profile of the throughput run alone (open it in Chrome DevTools).
+    const profile = process.env.MESH_LOAD_PROFILE;
+    const session = profile === undefined ? undefined : new Session();
+    if (session !== undefined) {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    }
     const cpu0 = cpuMicros();
     const frames0 = framesIn(nodes);
     const t0 = performance.now();
@@ -246,6 +256,11 @@ export async function runScenario(s: LoadScenario): Promise<LoadResult> {
     const cpu = cpuMicros() - cpu0;
     const delivered = probe.deliveries - base;
     const frames = framesIn(nodes) - frames0;
+    if (session !== undefined && profile !== undefined) {
+      const { profile: p } = await session.post('Profiler.stop');
+      writeFileSync(profile, JSON.stringify(p));
+      session.disconnect();
+    }
     global.gc?.();
     const memoryPerNodeKiB = (heapBytes() - mem0) / 1024 / s.peers;
     return {

@@ -541,6 +541,10 @@ export class Mesh implements MeshCore {
     return this.onDeliver(message);
   }
 
+  get decisionsObserved(): boolean {
+    return this.decisions.observed;
+  }
+
   decide(make: () => PropagationDecision): void {
     if (this.decisions.observed) this.decisions.next(make());
   }

@@ -81,9 +81,19 @@ export class TreeBroadcast {
     return sent;
   }
 
-  /** A payload arrived again from `from`: make that link lazy for its sender, both ways. */
-  duplicate(from: Neighbor, origin: string): void {
+  /**
+   * A payload arrived again from `from`: make that link lazy for its sender, both ways. The
+   * sender is `origin` when the caller decoded the body, else the one cached under `key`
+   * (duplicates are not decoded; one whose message left the cache prunes nothing).
+   */
+  duplicate(from: Neighbor, key: string, origin?: string): void {
     if (!this.active) return;
+    origin ??= this.cache.get(key)?.origin;
+    if (origin === undefined) return;
+    this.prune(from, origin);
+  }
+
+  private prune(from: Neighbor, origin: string): void {
     // Sent on every duplicate, not once: a lost PRUNE must not leave a redundant eager link for good.
     (this.lazyFor(origin, true) as Set<string>).add(from.peerId);
     this.host.stats.prunes += 1;
@@ -186,7 +196,7 @@ export class TreeBroadcast {
     this.host.stats.grafts += 1;
     this.host.sendExtension(from, MeshFrameKind.Graft, [[id], false]);
     const parent = this.host.neighbors.get(cached.from);
-    if (parent !== undefined) this.duplicate(parent, cached.origin);
+    if (parent !== undefined) this.prune(parent, cached.origin);
   }
 
   private graftNext(key: string, m: Missing): void {
