@@ -47,6 +47,8 @@ export interface LoadResult {
   readonly max: number;
   /** CPU-µs per delivery at 200 msg/s. */
   readonly cpuAtRate: number;
+  /** Of `cpuAtRate`, the share spent in the kernel (system time). */
+  readonly systemShareAtRate: number;
   readonly framesPerDeliveryAtRate: number;
   readonly memoryPerNodeKiB: number;
   readonly complete: boolean;
@@ -98,6 +100,22 @@ function heapBytes(): number {
 function cpuMicros(): number {
   const u = process.cpuUsage();
   return u.user + u.system;
+}
+
+async function startProfile(file: string | undefined): Promise<Session | undefined> {
+  if (file === undefined) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return session;
+}
+
+async function stopProfile(session: Session | undefined, file: string | undefined): Promise<void> {
+  if (session === undefined || file === undefined) return;
+  const { profile } = await session.post('Profiler.stop');
+  writeFileSync(file, JSON.stringify(profile));
+  session.disconnect();
 }
 
 async function openMesh(s: LoadScenario): Promise<PeerNode[]> {
@@ -167,48 +185,14 @@ async function pace(due: number): Promise<void> {
   if (wait > 0.5) await new Promise((r) => setTimeout(r, wait));
 }
 
-/** Runs one scenario on two fresh meshes (the latency run must see new trees) and returns its figures. */
+/** Runs one scenario on two fresh meshes (throughput, then latency, which must see new trees) and returns its figures. */
 export async function runScenario(s: LoadScenario): Promise<LoadResult> {
   const label = `n=${s.peers} ${s.broadcast} security=${s.security}`;
   const payload = new Uint8Array(100).fill(7);
   const receivers = s.peers - 1;
 
-  // Latency at a fixed rate, on a fresh mesh.
-  let p50: number, p99: number, max: number, cpuAtRate: number, framesAtRate: number;
-  {
-    const nodes = await openMesh(s);
-    try {
-      const probe = new Probe(nodes);
-      const load = (nodes[0] as PeerNode).proxy(Load);
-      // CPU and frames are counted over the second half (the first pays for JIT and new trees).
-      const half = Math.floor(s.rateMessages / 2);
-      let cpu0 = 0;
-      let frames0 = 0;
-      let base = 0;
-      const t0 = performance.now();
-      for (let i = 0; i < s.rateMessages; i++) {
-        await pace(t0 + (i * 1000) / RATE);
-        if (i === half) {
-          cpu0 = cpuMicros();
-          frames0 = framesIn(nodes);
-          base = probe.deliveries;
-        }
-        void load.post(performance.now(), payload);
-      }
-      await probe.until(s.rateMessages * receivers, 10_000);
-      const counted = Math.max(1, probe.deliveries - base);
-      cpuAtRate = (cpuMicros() - cpu0) / counted;
-      framesAtRate = (framesIn(nodes) - frames0) / counted;
-      const sorted = [...probe.latencies].sort((a, b) => a - b);
-      p50 = percentile(sorted, 50);
-      p99 = percentile(sorted, 99);
-      max = sorted[sorted.length - 1] ?? NaN;
-    } finally {
-      await Promise.all(nodes.map((n) => n.close()));
-    }
-  }
-
   // Throughput with a window of messages in flight.
+  let under: Pick<LoadResult, 'deliveriesPerSecond' | 'cpuPerMillion' | 'framesPerDelivery' | 'memoryPerNodeKiB' | 'complete'>;
   global.gc?.();
   const mem0 = heapBytes();
   const nodes = await openMesh(s);
@@ -224,13 +208,7 @@ export async function runScenario(s: LoadScenario): Promise<LoadResult> {
     await probe.until(warm * receivers, 30_000);
     const base = probe.deliveries;
     // MESH_LOAD_PROFILE=<file>: a CPU profile of the throughput run alone (open it in Chrome DevTools).
-    const profile = process.env.MESH_LOAD_PROFILE;
-    const session = profile === undefined ? undefined : new Session();
-    if (session !== undefined) {
-      session.connect();
-      await session.post('Profiler.enable');
-      await session.post('Profiler.start');
-    }
+    const session = await startProfile(process.env.MESH_LOAD_PROFILE);
     const cpu0 = cpuMicros();
     const frames0 = framesIn(nodes);
     const t0 = performance.now();
@@ -256,25 +234,60 @@ export async function runScenario(s: LoadScenario): Promise<LoadResult> {
     const cpu = cpuMicros() - cpu0;
     const delivered = probe.deliveries - base;
     const frames = framesIn(nodes) - frames0;
-    if (session !== undefined && profile !== undefined) {
-      const { profile: p } = await session.post('Profiler.stop');
-      writeFileSync(profile, JSON.stringify(p));
-      session.disconnect();
-    }
+    await stopProfile(session, process.env.MESH_LOAD_PROFILE);
     global.gc?.();
     const memoryPerNodeKiB = (heapBytes() - mem0) / 1024 / s.peers;
-    return {
-      label,
-      deliveriesPerSecond: (delivered * 1000) / elapsed,
-      cpuPerMillion: cpu / Math.max(1, delivered),
-      framesPerDelivery: frames / Math.max(1, delivered),
-      p50, p99, max, cpuAtRate, framesPerDeliveryAtRate: framesAtRate,
-      memoryPerNodeKiB,
-      complete,
-    };
+    under = { deliveriesPerSecond: (delivered * 1000) / elapsed, cpuPerMillion: cpu / Math.max(1, delivered), framesPerDelivery: frames / Math.max(1, delivered), memoryPerNodeKiB, complete };
   } finally {
     await Promise.all(nodes.map((n) => n.close()));
   }
+
+  // Latency at a fixed rate, on a fresh mesh (new trees), in a process the throughput run warmed.
+  let p50: number, p99: number, max: number, cpuAtRate: number, framesAtRate: number, systemShareAtRate: number;
+  {
+    // Collect what earlier scenarios left, so their garbage is not charged to this one.
+    global.gc?.();
+    const nodes = await openMesh(s);
+    try {
+      const probe = new Probe(nodes);
+      const load = (nodes[0] as PeerNode).proxy(Load);
+      // CPU and frames are counted over the second half (the first pays for JIT and new trees).
+      const half = Math.floor(s.rateMessages / 2);
+      let cpu0 = 0;
+      let frames0 = 0;
+      let base = 0;
+      let session: Session | undefined;
+      let sys0 = 0;
+      const t0 = performance.now();
+      for (let i = 0; i < s.rateMessages; i++) {
+        await pace(t0 + (i * 1000) / RATE);
+        if (i === half) {
+          // MESH_LOAD_PROFILE_RATE=<file>: a CPU profile of the counted half of the rate run.
+          session = await startProfile(process.env.MESH_LOAD_PROFILE_RATE);
+          cpu0 = cpuMicros();
+          sys0 = process.cpuUsage().system;
+          frames0 = framesIn(nodes);
+          base = probe.deliveries;
+        }
+        void load.post(performance.now(), payload);
+      }
+      await probe.until(s.rateMessages * receivers, 10_000);
+      await stopProfile(session, process.env.MESH_LOAD_PROFILE_RATE);
+      const counted = Math.max(1, probe.deliveries - base);
+      const spent = cpuMicros() - cpu0;
+      cpuAtRate = spent / counted;
+      systemShareAtRate = (process.cpuUsage().system - sys0) / Math.max(1, spent);
+      framesAtRate = (framesIn(nodes) - frames0) / counted;
+      const sorted = [...probe.latencies].sort((a, b) => a - b);
+      p50 = percentile(sorted, 50);
+      p99 = percentile(sorted, 99);
+      max = sorted[sorted.length - 1] ?? NaN;
+    } finally {
+      await Promise.all(nodes.map((n) => n.close()));
+    }
+  }
+
+  return { label, ...under, p50, p99, max, cpuAtRate, systemShareAtRate, framesPerDeliveryAtRate: framesAtRate };
 }
 
 /** The scenario matrix: flood and tree, transport security and message signing, N = 10 and 30. */
@@ -297,7 +310,7 @@ function line(r: LoadResult): string {
   const f2 = (v: number) => v.toFixed(2);
   return (
     `${r.label.padEnd(30)} ${f0(r.deliveriesPerSecond).padStart(8)} deliveries/s, ${f1(r.cpuPerMillion).padStart(6)} CPU-s/M deliveries, ${f2(r.framesPerDelivery)} frames/delivery | ` +
-    `at ${RATE}/s: p50 ${f2(r.p50)} ms, p99 ${f2(r.p99)} ms, max ${f2(r.max)} ms, ${f1(r.cpuAtRate)} CPU-µs/delivery, ${f2(r.framesPerDeliveryAtRate)} frames/delivery | ` +
+    `at ${RATE}/s: p50 ${f2(r.p50)} ms, p99 ${f2(r.p99)} ms, max ${f2(r.max)} ms, ${f1(r.cpuAtRate)} CPU-µs/delivery (${Math.round(100 * r.systemShareAtRate)}% system), ${f2(r.framesPerDeliveryAtRate)} frames/delivery | ` +
     `${f0(r.memoryPerNodeKiB)} KiB/node${r.complete ? '' : ' INCOMPLETE'}`
   );
 }

@@ -96,7 +96,7 @@ export class Flooder {
     }
     core.seen.add(key);
     from.fresh += 1;
-    this.tree?.arrived(key);
+    this.tree?.arrived(key, frame.hops === null ? body.origin : undefined, from);
     core.learnRoute(body.origin, from);
     const remaining = frame.hops === null ? null : frame.hops - 1;
     const action = this.filter(body, frame.travelled, remaining, 'remote');
