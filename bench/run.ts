@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Every benchmark, in the order `npm run bench` prints them. Pass names to run a subset. */
-const suites = ['codec', 'memory-flood', 'ws-transport', 'ws-flood', 'ws-flood-processes', 'mesh-sim', 'pnrp', 'records', 'node-records', 'hosts', 'trace'];
+const suites = ['codec', 'mesh-load', 'memory-flood', 'ws-transport', 'ws-flood', 'ws-flood-processes', 'mesh-sim', 'pnrp', 'records', 'node-records', 'hosts', 'trace'];
 
 const here = dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2);

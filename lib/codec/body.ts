@@ -46,13 +46,47 @@ function shape(message: string): PeerChannelError {
   return new PeerChannelError(ErrorCode.FRAME_SHAPE, message);
 }
 
-/** Encodes a body; its bytes are what message security signs. */
+/**
+ * An id as msgpack binary: a plain Uint8Array would be packed as a typed-array extension, which
+ * msgpackr decodes into a fresh copy; binary decodes as a view of the received bytes.
+ */
+function bin(id: Uint8Array): Uint8Array {
+  return Buffer.isBuffer(id) ? id : Buffer.from(id.buffer, id.byteOffset, id.byteLength);
+}
+
+/**
+ * Call arguments with each top-level plain `Uint8Array` packed as msgpack binary, so that the
+ * receiver gets a view of the frame instead of a copy (the typed-array extension msgpackr
+ * writes for them copies on decode; deeper ones still travel that way).
+ */
+function binArgs(args: readonly unknown[]): readonly unknown[] {
+  let out: unknown[] | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a instanceof Uint8Array && a.constructor === Uint8Array) {
+      out ??= args.slice();
+      out[i] = bin(a);
+    }
+  }
+  return out ?? args;
+}
+
+function binValue(value: unknown): unknown {
+  return value instanceof Uint8Array && value.constructor === Uint8Array ? bin(value) : value;
+}
+
+/**
+ * Encodes a body; its bytes are what message security signs.
+ *
+ * @remarks Ids and top-level `Uint8Array` arguments (and a `Uint8Array` reply value) are packed
+ * as msgpack binary, which {@link decodeBody} returns as views of the received bytes, not copies.
+ */
 export function encodeBody(body: MessageBody): Uint8Array {
   if (body.type === 'call') {
-    if (body.trace === true) return pack([0, body.id, body.origin, body.target, body.contract, body.operation, body.args, body.wantsReply, 1]);
-    return pack([0, body.id, body.origin, body.target, body.contract, body.operation, body.args, body.wantsReply]);
+    if (body.trace === true) return pack([0, bin(body.id), body.origin, body.target, body.contract, body.operation, binArgs(body.args), body.wantsReply, 1]);
+    return pack([0, bin(body.id), body.origin, body.target, body.contract, body.operation, binArgs(body.args), body.wantsReply]);
   }
-  return pack([1, body.id, body.origin, body.target, body.inReplyTo, body.ok, body.value]);
+  return pack([1, bin(body.id), body.origin, body.target, bin(body.inReplyTo), body.ok, binValue(body.value)]);
 }
 
 function id(v: unknown, what: string): Uint8Array {

@@ -64,6 +64,12 @@ export interface AuthFrame {
 /** A flooded message: the hop count travels outside the signed body. */
 export interface FloodFrame {
   readonly kind: typeof FrameKind.Flood;
+  /**
+   * The body's message id, repeated in the frame header so that a receiver recognises a
+   * duplicate without decoding the body (see {@link MESSAGE_FRAME_TAG}). Absent on a frame in the
+   * msgpack tuple layout. A receiver that accepts the message checks it equals the body's id.
+   */
+  readonly id?: Uint8Array;
   /** Remaining hops, or `null` for unlimited. */
   readonly hops: number | null;
   /** Hops travelled so far (0 on the sender's links). */
@@ -74,6 +80,8 @@ export interface FloodFrame {
 /** A directed message routed toward `target` (in the body); `ttl` bounds its path length. */
 export interface DirectFrame {
   readonly kind: typeof FrameKind.Direct;
+  /** The body's message id in the header, as in {@link FloodFrame.id}. */
+  readonly id?: Uint8Array;
   readonly ttl: number;
   /** Hops travelled so far (0 on the sender's links). */
   readonly travelled: number;
@@ -154,7 +162,92 @@ function travelled(v: unknown): number {
   return v;
 }
 
-/** Encodes a core frame as its tagged tuple. */
+/**
+ * First byte of a flood or directed frame in the binary layout. msgpack never uses 0xc1, so no
+ * tuple frame starts with it.
+ *
+ * @remarks
+ * ```
+ * 0      0xc1
+ * 1      kind (10 flood, 11 direct)
+ * 2..5   hops (flood; -2^31 = unlimited) or ttl (direct), int32 big-endian
+ * 6..9   travelled, uint32 big-endian
+ * 10..25 message id (16 bytes, the body's own id)
+ * 26..27 signature length n, uint16 big-endian (0 = no signature)
+ * 28..   n signature bytes, then the body (the rest of the frame)
+ * ```
+ * Everything a relay reads or rewrites sits at a fixed offset, so a duplicate costs one lookup
+ * of the id and the body is decoded only for a message this node has not seen; the body and
+ * signature are views into the received bytes, never copies. The id in the header is not
+ * trusted on its own: a receiver that accepts a message checks that it equals the body's id
+ * (the bytes the signature covers), so no copy can claim another message's id and be taken.
+ */
+export const MESSAGE_FRAME_TAG = 0xc1;
+
+/** Bytes of the binary message frame header before the signature. */
+export const MESSAGE_FRAME_HEADER_BYTES = 28;
+
+/** The header's hop field for "unlimited". */
+const UNLIMITED_HOPS = -0x8000_0000;
+
+function uint32(v: number): boolean {
+  return Number.isInteger(v) && v >= 0 && v <= 0xffff_ffff;
+}
+
+function int32(v: number | null): boolean {
+  return v === null || (Number.isInteger(v) && v > UNLIMITED_HOPS && v <= 0x7fff_ffff);
+}
+
+function encodeMessageFrame(kind: number, hops: number | null, travelledHops: number, id: Uint8Array, body: Uint8Array, sig: Uint8Array | null): Uint8Array {
+  const sigBytes = sig === null ? 0 : sig.length;
+  const out = new Uint8Array(MESSAGE_FRAME_HEADER_BYTES + sigBytes + body.length);
+  const h = hops === null ? UNLIMITED_HOPS : hops;
+  out[0] = MESSAGE_FRAME_TAG;
+  out[1] = kind;
+  out[2] = h >>> 24;
+  out[3] = h >>> 16;
+  out[4] = h >>> 8;
+  out[5] = h;
+  out[6] = travelledHops >>> 24;
+  out[7] = travelledHops >>> 16;
+  out[8] = travelledHops >>> 8;
+  out[9] = travelledHops;
+  out.set(id, 10);
+  out[26] = sigBytes >>> 8;
+  out[27] = sigBytes;
+  if (sig !== null) out.set(sig, MESSAGE_FRAME_HEADER_BYTES);
+  out.set(body, MESSAGE_FRAME_HEADER_BYTES + sigBytes);
+  return out;
+}
+
+function decodeMessageFrame(data: Uint8Array, limits: FrameLimits): FloodFrame | DirectFrame {
+  if (data.length < MESSAGE_FRAME_HEADER_BYTES) throw new PeerChannelError(ErrorCode.FRAME_DECODE, `message frame of ${data.length} bytes is shorter than its header`);
+  const kind = data[1];
+  const h = ((data[2] as number) << 24) | ((data[3] as number) << 16) | ((data[4] as number) << 8) | (data[5] as number);
+  const t = (data[6] as number) * 0x100_0000 + (((data[7] as number) << 16) | ((data[8] as number) << 8) | (data[9] as number));
+  const sigBytes = ((data[26] as number) << 8) | (data[27] as number);
+  if (sigBytes > MAX_SIGNATURE_BYTES) throw shape(`signature must be at most ${MAX_SIGNATURE_BYTES} bytes`);
+  const bodyAt = MESSAGE_FRAME_HEADER_BYTES + sigBytes;
+  if (bodyAt > data.length) throw new PeerChannelError(ErrorCode.FRAME_DECODE, 'message frame truncated in its signature');
+  const base = data.byteOffset;
+  const id = new Uint8Array(data.buffer, base + 10, 16);
+  const sig = sigBytes === 0 ? null : new Uint8Array(data.buffer, base + MESSAGE_FRAME_HEADER_BYTES, sigBytes);
+  const body = new Uint8Array(data.buffer, base + bodyAt, data.length - bodyAt);
+  if (kind === FrameKind.Flood) {
+    return { kind, hops: h === UNLIMITED_HOPS ? null : hopValue(h, limits), travelled: travelled(t), id, body, sig };
+  }
+  if (kind === FrameKind.Direct) {
+    if (h < 1 || h > limits.maxHops) throw new PeerChannelError(ErrorCode.BAD_HOP_COUNT, `direct ttl must be an integer in 1..${limits.maxHops}`);
+    return { kind, ttl: h, travelled: travelled(t), id, body, sig };
+  }
+  throw shape(`message frame of kind ${String(kind)}: only floods and directed messages use it`);
+}
+
+/**
+ * Encodes a core frame. A flood or directed frame that carries its {@link FloodFrame.id} (and
+ * hop fields that fit 32 bits) takes the binary layout of {@link MESSAGE_FRAME_TAG}; every other
+ * frame is its msgpack tagged tuple.
+ */
 export function encodeFrame(frame: Frame): Uint8Array {
   switch (frame.kind) {
     case FrameKind.Hello:
@@ -167,8 +260,14 @@ export function encodeFrame(frame: Frame): Uint8Array {
     case FrameKind.Auth:
       return pack([frame.kind, frame.payload]);
     case FrameKind.Flood:
+      if (frame.id !== undefined && frame.id.length === 16 && int32(frame.hops) && uint32(frame.travelled)) {
+        return encodeMessageFrame(frame.kind, frame.hops, frame.travelled, frame.id, frame.body, frame.sig);
+      }
       return pack([frame.kind, frame.hops, frame.travelled, frame.body, frame.sig]);
     case FrameKind.Direct:
+      if (frame.id !== undefined && frame.id.length === 16 && frame.ttl !== null && int32(frame.ttl) && uint32(frame.travelled)) {
+        return encodeMessageFrame(frame.kind, frame.ttl, frame.travelled, frame.id, frame.body, frame.sig);
+      }
       return pack([frame.kind, frame.ttl, frame.travelled, frame.body, frame.sig]);
   }
 }
@@ -191,6 +290,7 @@ export function decodeFrame(data: Uint8Array, limits: FrameLimits = defaultFrame
   if (data.length > limits.maxFrameBytes) {
     throw new PeerChannelError(ErrorCode.FRAME_TOO_LARGE, `frame of ${data.length} bytes exceeds ${limits.maxFrameBytes}`);
   }
+  if (data[0] === MESSAGE_FRAME_TAG) return decodeMessageFrame(data, limits);
   let raw: unknown;
   try {
     raw = unpack(data, limits);

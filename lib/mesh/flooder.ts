@@ -1,11 +1,12 @@
-import { type CallBody, FrameKind, type FloodFrame, MAX_TRAVELLED, encodeFrame } from '../codec/index.js';
+import { type CallBody, FrameKind, type FloodFrame, MAX_TRAVELLED, decodeBody, encodeFrame } from '../codec/index.js';
 import { ErrorCode, PeerChannelError, toPeerChannelError } from '../errors/index.js';
 import type { DeliveredMessage } from './delivered-message.js';
 import type { MeshCore } from './mesh-core.js';
 import type { Neighbor } from './neighbor.js';
 import { type PropagationAction, type PropagationMessage, deliversLocally, forwards } from './propagation.js';
 import { decodeIncoming, encodeOutgoing } from './message-intake.js';
-import { idHex, idKey } from './seen-cache.js';
+import { countDrop } from './mesh-stats.js';
+import { idHex, idKey, sameId } from './seen-cache.js';
 import type { TreeBroadcast } from './tree-broadcast.js';
 import { forwardedIds } from './trace-hook.js';
 
@@ -39,7 +40,7 @@ export class Flooder {
     const action = this.filter(body, 0, remaining, 'local');
     let relayedTo = 0;
     if (forwards(action) && remaining !== 0) {
-      const frame = encodeFrame({ kind: FrameKind.Flood, hops: remaining, travelled: 1, body: bytes, sig: core.sign(bytes) });
+      const frame = encodeFrame({ kind: FrameKind.Flood, hops: remaining, travelled: 1, id: body.id, body: bytes, sig: core.sign(bytes) });
       relayedTo = this.tree !== undefined && remaining === null
         ? this.tree.push(frame, body.id, idKey(body.id), body.origin, 0, 1, undefined)
         : core.broadcast(frame, undefined);
@@ -64,19 +65,28 @@ export class Flooder {
   /** Handles a flood frame from a neighbour. */
   receive(from: Neighbor, frame: FloodFrame): void {
     const core = this.core;
+    // Dedup before decode: a copy of a message seen before costs one lookup of the header's id.
+    if (frame.id !== undefined) {
+      const key = idKey(frame.id);
+      if (core.seen.has(key)) {
+        from.received += 1;
+        this.duplicate(from, frame, key, undefined);
+        return;
+      }
+    }
     const body = decodeIncoming(core, from, frame.body);
     if (body === undefined) return;
     if (body.type !== 'call' || body.target !== null) {
       core.violation(from, new PeerChannelError(ErrorCode.FRAME_SHAPE, 'a flood must carry an untargeted call'));
       return;
     }
+    if (frame.id !== undefined && !sameId(frame.id, body.id)) {
+      core.violation(from, new PeerChannelError(ErrorCode.FRAME_SHAPE, 'a flood whose header id is not its body id'));
+      return;
+    }
     const key = idKey(body.id);
     if (core.seen.has(key)) {
-      core.stats.duplicates += 1;
-      // Hop-limited messages are flooded even in tree mode, so their duplicates say nothing about the tree.
-      if (frame.hops === null) this.tree?.duplicate(from, body.origin);
-      core.decide(() => decision(body, from, frame.travelled, false, 0, 'duplicate'));
-      if (body.trace === true) core.tracer?.handled({ body, kind: 'flood', via: from.peerId, hops: frame.travelled, duplicate: true, delivered: false, forwardedTo: [], reason: 'duplicate' });
+      this.duplicate(from, frame, key, body);
       return;
     }
     if (!core.verify(body.origin, frame.body, frame.sig)) {
@@ -86,13 +96,13 @@ export class Flooder {
     }
     core.seen.add(key);
     from.fresh += 1;
-    this.tree?.arrived(key);
+    this.tree?.arrived(key, frame.hops === null ? body.origin : undefined, from);
     core.learnRoute(body.origin, from);
     const remaining = frame.hops === null ? null : frame.hops - 1;
     const action = this.filter(body, frame.travelled, remaining, 'remote');
     let relayedTo = 0;
     if (forwards(action) && remaining !== 0 && frame.travelled < MAX_TRAVELLED) {
-      const out = encodeFrame({ kind: FrameKind.Flood, hops: remaining, travelled: frame.travelled + 1, body: frame.body, sig: frame.sig });
+      const out = encodeFrame({ kind: FrameKind.Flood, hops: remaining, travelled: frame.travelled + 1, id: body.id, body: frame.body, sig: frame.sig });
       relayedTo = this.tree !== undefined && remaining === null
         ? this.tree.push(out, body.id, key, body.origin, frame.travelled, frame.travelled + 1, from)
         : core.broadcast(out, from);
@@ -101,6 +111,33 @@ export class Flooder {
     core.decide(() => decision(body, from, frame.travelled, deliver, relayedTo, reasonFor(action, remaining, deliver)));
     const refused = deliver ? core.deliver({ body, kind: 'flood', hops: frame.travelled, remainingHops: remaining, via: from.peerId }) : undefined;
     if (body.trace === true) core.tracer?.handled(traceEvent(core, body, from.peerId, frame.travelled, deliver && refused === undefined, relayedTo, reasonFor(action, remaining, deliver), refused));
+  }
+
+  /**
+   * A copy of a message seen before: counted, told to the tree, never filtered nor delivered.
+   * The body is decoded only when someone watches decisions or traces (`body` is passed when the
+   * frame had no header id and was decoded already).
+   */
+  private duplicate(from: Neighbor, frame: FloodFrame, key: string, decoded: CallBody | undefined): void {
+    const core = this.core;
+    core.stats.duplicates += 1;
+    // Hop-limited messages are flooded even in tree mode, so their duplicates say nothing about the tree.
+    if (frame.hops === null) this.tree?.duplicate(from, key, decoded?.origin);
+    if (!core.decisionsObserved && core.tracer === undefined) return;
+    let body: CallBody | undefined = decoded;
+    if (body === undefined) {
+      try {
+        const b = decodeBody(frame.body, core.limits);
+        if (b.type === 'call') body = b;
+      } catch {
+        // A seen id with a body that does not decode: nothing to report it with (it is not taken).
+        countDrop(core.stats, ErrorCode.FRAME_SHAPE);
+      }
+      if (body === undefined) return;
+    }
+    const b = body;
+    core.decide(() => decision(b, from, frame.travelled, false, 0, 'duplicate'));
+    if (b.trace === true) core.tracer?.handled({ body: b, kind: 'flood', via: from.peerId, hops: frame.travelled, duplicate: true, delivered: false, forwardedTo: [], reason: 'duplicate' });
   }
 
   private filter(body: CallBody, hops: number, remainingHops: number | null, origin: 'local' | 'remote'): PropagationAction {

@@ -32,6 +32,8 @@ export interface MeshCore {
   readonly tracer: TraceHook | undefined;
   /** Hands a message to the channel layer; returns the code it was refused with, if it was. */
   deliver(message: DeliveredMessage): string | undefined;
+  /** True while someone observes decisions (a duplicate's body is decoded only to report it). */
+  readonly decisionsObserved: boolean;
   /** Reports a propagation decision; the thunk runs only if someone observes decisions. */
   decide(make: () => PropagationDecision): void;
   /** A neighbour broke the protocol: count, report, and close its link. */

@@ -13,7 +13,11 @@ export const MeshFrameKind = {
   Utility: 20,
   /** `[isReply, refs]`: a sample of known peers, answered once with a sample of the receiver's. */
   Shuffle: 21,
-  /** `[[id, travelled], …]`: message ids the sender has, offered lazily (tree mode). */
+  /**
+   * `[[origin, entries], …]`: message ids the sender has, offered lazily (tree mode), grouped by
+   * their origin; `entries` is binary, 18 bytes an entry: the 16-byte id, then the `travelled`
+   * the payload would carry (uint16 big-endian).
+   */
   IHave: 22,
   /** `[ids, resend]`: asks for these messages and makes the link eager for their senders. */
   Graft: 23,
@@ -46,10 +50,14 @@ export interface UtilityReport {
   readonly ideal: number;
 }
 
-export interface IHaveEntry {
-  readonly id: Uint8Array;
-  /** The `travelled` value the sender would put on the payload if it pushed it. */
-  readonly travelled: number;
+/** Bytes of one IHAVE entry: a message id and a uint16 `travelled`. */
+export const IHAVE_ENTRY_BYTES = 18;
+
+/** The ids one origin's messages offered in an IHAVE frame. */
+export interface IHaveGroup {
+  readonly origin: string;
+  /** {@link IHAVE_ENTRY_BYTES} per entry: id, then `travelled` (uint16 big-endian). */
+  readonly entries: Uint8Array;
 }
 
 export interface RouteRequest {
@@ -128,10 +136,18 @@ export function encodeShuffle(reply: boolean, refs: readonly PeerRef[]): unknown
   return [reply, refs.map((r) => [r.peerId, r.addresses])];
 }
 
-export function decodeIHave(payload: unknown): IHaveEntry[] {
-  return list(payload, MAX_IDS_PER_FRAME, 'ihave').map((e) => {
-    const [i, travelled] = tuple(e, 2, 'ihave entry');
-    return { id: id(i, MESSAGE_ID_BYTES, 'message id'), travelled: count(travelled, 'travelled', 65_535) };
+/**
+ * Decodes an IHAVE payload: at most {@link MAX_IDS_PER_FRAME} entries over all groups, each
+ * group a non-empty whole number of entries (views of the frame, not copies).
+ */
+export function decodeIHave(payload: unknown, limits: FrameLimits): IHaveGroup[] {
+  let total = 0;
+  return list(payload, MAX_IDS_PER_FRAME, 'ihave').map((g) => {
+    const [origin, entries] = tuple(g, 2, 'ihave group');
+    if (!(entries instanceof Uint8Array) || entries.length === 0 || entries.length % IHAVE_ENTRY_BYTES !== 0) throw shape(`ihave entries must be a non-empty multiple of ${IHAVE_ENTRY_BYTES} bytes`);
+    total += entries.length / IHAVE_ENTRY_BYTES;
+    if (total > MAX_IDS_PER_FRAME) throw shape(`ihave must hold at most ${MAX_IDS_PER_FRAME} ids`);
+    return { origin: name(origin, limits, 'ihave origin'), entries };
   });
 }
 

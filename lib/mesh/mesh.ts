@@ -608,6 +608,11 @@ export class Mesh implements MeshCore {
     return this.onDeliver(message);
   }
 
+  /** True while someone observes {@link Mesh.decisions$}: only then is a duplicate's body decoded, to report it. */
+  get decisionsObserved(): boolean {
+    return this.decisions.observed;
+  }
+
   decide(make: () => PropagationDecision): void {
     if (this.decisions.observed) this.decisions.next(make());
   }

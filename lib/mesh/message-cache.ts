@@ -1,3 +1,5 @@
+import { coarseNow } from '../internal/token-bucket.js';
+
 /** A payload kept to answer grafts: the flood frame as this node forwards it. */
 export interface CachedMessage {
   readonly origin: string;
@@ -22,7 +24,8 @@ export class MessageCache {
   constructor(
     readonly maxBytes: number,
     readonly ttlMs: number,
-    private readonly now: () => number = Date.now,
+    /** A clock read once per synchronous run: the cache is touched per payload and per duplicate. */
+    private readonly now: () => number = coarseNow,
   ) {}
 
   get size(): number {

@@ -4,7 +4,7 @@ import type { MeshCore } from './mesh-core.js';
 import type { Neighbor } from './neighbor.js';
 import type { RouteDiscovery } from './route-discovery.js';
 import { decodeIncoming, encodeOutgoing } from './message-intake.js';
-import { idHex, idKey } from './seen-cache.js';
+import { idHex, idKey, sameId } from './seen-cache.js';
 
 /**
  * Delivers directed calls and replies to one peer, along a path, never by flooding.
@@ -37,7 +37,7 @@ export class Router {
       return true;
     }
     if (core.neighbors.size === 0) throw new PeerChannelError(ErrorCode.NO_ROUTE, `no neighbour to reach ${body.target.slice(0, 12)}`);
-    const frame = encodeFrame({ kind: FrameKind.Direct, ttl: this.ttl, travelled: 1, body: bytes, sig: core.sign(bytes) });
+    const frame = encodeFrame({ kind: FrameKind.Direct, ttl: this.ttl, travelled: 1, id: body.id, body: bytes, sig: core.sign(bytes) });
     const sent = this.forward(body.target, frame, undefined, body.id);
     if (body.type === 'call' && body.trace === true && core.tracer !== undefined) {
       const next = sent === 0 ? [] : [(core.neighbors.get(body.target) ?? core.routeTo(body.target))?.peerId ?? body.target];
@@ -49,11 +49,21 @@ export class Router {
   /** Handles a directed frame from a neighbour. */
   receive(from: Neighbor, frame: DirectFrame): void {
     const core = this.core;
+    // A copy seen before costs one lookup of the header's id, unless someone watches decisions or traces.
+    if (frame.id !== undefined && !core.decisionsObserved && core.tracer === undefined && core.seen.has(idKey(frame.id))) {
+      from.received += 1;
+      core.stats.duplicates += 1;
+      return;
+    }
     const body = decodeIncoming(core, from, frame.body);
     if (body === undefined) return;
     const target = body.target;
     if (target === null) {
       core.violation(from, new PeerChannelError(ErrorCode.FRAME_SHAPE, 'a directed message must name its target'));
+      return;
+    }
+    if (frame.id !== undefined && !sameId(frame.id, body.id)) {
+      core.violation(from, new PeerChannelError(ErrorCode.FRAME_SHAPE, 'a directed message whose header id is not its body id'));
       return;
     }
     const key = idKey(body.id);
@@ -90,7 +100,7 @@ export class Router {
       traced?.handled(directEvent(body as CallBody, from, frame.travelled, false, [], 'hop-limit'));
       return;
     }
-    const out = encodeFrame({ kind: FrameKind.Direct, ttl: frame.ttl - 1, travelled: frame.travelled + 1, body: frame.body, sig: frame.sig });
+    const out = encodeFrame({ kind: FrameKind.Direct, ttl: frame.ttl - 1, travelled: frame.travelled + 1, id: body.id, body: frame.body, sig: frame.sig });
     const sent = this.forward(target, out, from);
     if (sent === 0) {
       core.drop(ErrorCode.NO_ROUTE, `directed message ${idHex(body.id)} has no next hop toward ${target.slice(0, 12)}`, from, idHex(body.id));

@@ -2,12 +2,19 @@
  * Remembers message ids for a while, with bounded memory (WCF kept ids about five minutes).
  *
  * @remarks
- * Insertion order is expiry order (one TTL for all), so expired ids are pruned from the head in
- * O(1) amortised. Past `maxEntries` the oldest id is forgotten early; a message that old coming
- * back would be delivered again, which is why the bound is generous.
+ * Two generations of ids, each collected for `ttlMs`: an id is remembered for at least `ttlMs`
+ * and at most twice that (generations are turned when ids are recorded, so with no new ids an
+ * old one may stay longer), and a lookup is one or two set probes with no clock read and no
+ * per-entry bookkeeping.
+ * It is on the path of every received copy (most of them duplicates), so it is kept that cheap.
+ * When the current generation holds `maxEntries / 2` ids it is rotated early, forgetting the
+ * previous generation early; a message that old coming back would be delivered again, which is
+ * why the bound is generous.
  */
 export class SeenCache {
-  private readonly entries = new Map<string, number>();
+  private current = new Set<string>();
+  private previous = new Set<string>();
+  private rotatedAt: number;
 
   constructor(
     /** @defaultValue 300_000 (5 minutes) */
@@ -15,50 +22,71 @@ export class SeenCache {
     /** @defaultValue 100_000 */
     readonly maxEntries: number = 100_000,
     private readonly now: () => number = Date.now,
-  ) {}
-
-  get size(): number {
-    return this.entries.size;
+  ) {
+    this.rotatedAt = now();
   }
 
+  get size(): number {
+    return this.current.size + this.previous.size;
+  }
+
+  /** True when `key` was recorded and not yet forgotten. Reads no clock (a read costs ~100 ns here). */
   has(key: string): boolean {
-    const expiry = this.entries.get(key);
-    if (expiry === undefined) return false;
-    if (expiry <= this.now()) {
-      this.entries.delete(key);
-      return false;
-    }
-    return true;
+    return this.current.has(key) || this.previous.has(key);
   }
 
   /** Records `key`; returns false if it was already known (and not expired). */
   add(key: string): boolean {
-    if (this.has(key)) return false;
     const now = this.now();
-    this.prune(now);
-    if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
+    const age = now - this.rotatedAt;
+    if (age >= this.ttlMs) {
+      // Two generations old: everything is past its time.
+      if (age >= 2 * this.ttlMs) this.current = new Set();
+      this.rotate(now);
     }
-    this.entries.set(key, now + this.ttlMs);
+    if (this.has(key)) return false;
+    if (this.current.size >= Math.max(1, this.maxEntries >>> 1)) this.rotate(now);
+    this.current.add(key);
     return true;
   }
 
-  private prune(now: number): void {
-    for (const [key, expiry] of this.entries) {
-      if (expiry > now) return;
-      this.entries.delete(key);
-    }
+  private rotate(now: number): void {
+    this.previous = this.current;
+    this.current = new Set();
+    this.rotatedAt = now;
   }
 
   clear(): void {
-    this.entries.clear();
+    this.current.clear();
+    this.previous.clear();
   }
 }
 
-/** Compact map key for a 16-byte message id. */
+const fromCharCode = String.fromCharCode;
+
+/**
+ * Compact map key for a message id: a 16-byte id becomes 8 UTF-16 code units.
+ *
+ * @remarks On the path of every received copy, so no Buffer is made: building the string from
+ * the bytes costs about half of a Buffer view plus `toString('latin1')`. Keys are exact (no
+ * hashing of the id into fewer bits), so no id can collide with another.
+ */
 export function idKey(id: Uint8Array): string {
+  if (id.length === 16) {
+    const b = id;
+    return fromCharCode(
+      (b[0] as number) | ((b[1] as number) << 8), (b[2] as number) | ((b[3] as number) << 8), (b[4] as number) | ((b[5] as number) << 8), (b[6] as number) | ((b[7] as number) << 8),
+      (b[8] as number) | ((b[9] as number) << 8), (b[10] as number) | ((b[11] as number) << 8), (b[12] as number) | ((b[13] as number) << 8), (b[14] as number) | ((b[15] as number) << 8),
+    );
+  }
   return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('latin1');
+}
+
+/** True when two message ids hold the same bytes. */
+export function sameId(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Hex form of a message id, for users and logs. */

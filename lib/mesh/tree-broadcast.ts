@@ -1,5 +1,5 @@
 import type { FrameLimits } from '../codec/index.js';
-import { MeshFrameKind, MAX_IDS_PER_FRAME, decodeGraft, decodeIHave, decodePrune } from './mesh-frames.js';
+import { IHAVE_ENTRY_BYTES, MeshFrameKind, MAX_IDS_PER_FRAME, decodeGraft, decodeIHave, decodePrune } from './mesh-frames.js';
 import type { MeshStats } from './mesh-stats.js';
 import { MessageCache } from './message-cache.js';
 import type { Neighbor } from './neighbor.js';
@@ -23,6 +23,12 @@ interface Missing {
   timer: NodeJS.Timeout;
 }
 
+/** Ids owed to one lazy link, by origin, until the next lazy push. */
+interface Owed {
+  count: number;
+  readonly byOrigin: Map<string, { ids: Uint8Array[]; travelled: number[] }>;
+}
+
 /**
  * A lazy link's announcement must beat the tree path by this many hops to re-graft. One (any
  * strictly shorter path) keeps trees at flood depth; equal paths never swap, so trees do not flap.
@@ -35,27 +41,33 @@ const MAX_ANNOUNCERS = 8;
  * Plumtree's eager/lazy push, with one spanning tree per sender.
  *
  * @remarks
- * A link starts eager for senders not heard from yet (and lazy for the others, see
- * {@link TreeBroadcast.linked}). A payload that arrives a second time from a neighbour
- * makes that link lazy for the message's sender on both sides (PRUNE), so each sender's payloads
- * settle on the tree of first arrivals — a shortest-path tree, hence flood's depth. Lazy links
- * carry only ids (IHAVE, batched once per event-loop turn); a peer that hears of a message it has
- * not received within `graftTimeoutMs` asks an announcer for it (GRAFT), which also makes that
- * link eager again, and tries the next announcer if that fails. When a lazy link announces a
- * message by a shorter path than the tree brought it, the peer grafts that link and
- * prunes its old parent, so trees follow topology changes. Hop-limited messages are not
- * handled here: they are flooded, so `hops: N` still reaches every peer within N hops.
+ * Each node chooses its own incoming tree link per sender: its **parent**, the neighbour the
+ * last first-arriving payload of that sender came from. A payload that arrives a second time
+ * from a neighbour other than the parent makes that neighbour stop pushing that sender's payloads
+ * here (PRUNE, one direction of the link only); the parent is never pruned, so a node always has
+ * the link its payloads came by, and trees settle on first arrivals — shortest paths, hence
+ * flood's depth — without a moment where a node has no tree link at all. Links not in the tree
+ * carry only ids (IHAVE), gathered per link and sent every `lazyPushMs` in one frame. A peer
+ * that hears of a message it has not received asks an announcer for it (GRAFT, which also makes
+ * that link eager again): at once when it has no parent for that sender (a new link, a parent
+ * gone), else after `graftTimeoutMs`, trying the next announcer if that fails. When a lazy link
+ * announces a message by a shorter path than the tree brought it, the peer grafts that link and
+ * prunes its old parent, so trees follow topology changes. Hop-limited messages are not handled
+ * here: they are flooded, so `hops: N` still reaches every peer within N hops.
  *
  * The first message of a sender (or of a sender forgotten past `treeMaxSources`) costs what a
- * flood costs; the following ones cost one payload per peer plus ids on the other links.
+ * flood costs; the following ones cost one payload per peer plus batched ids on the other links.
  */
 export class TreeBroadcast {
   private readonly cache: MessageCache;
-  /** sender → neighbours that get only ids for its messages. */
+  /** sender → neighbours that get only ids for its messages (they pruned this node). */
   private readonly lazy = new Map<string, Set<string>>();
+  /** sender → the neighbour its last first-arriving payload came from. */
+  private readonly parents = new Map<string, string>();
   private readonly missing = new Map<string, Missing>();
-  private readonly pendingIds = new Map<Neighbor, [Uint8Array, number][]>();
-  private flushScheduled = false;
+  private readonly owed = new Map<Neighbor, Owed>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushImmediate: NodeJS.Immediate | undefined;
   private closed = false;
 
   constructor(
@@ -73,7 +85,7 @@ export class TreeBroadcast {
     let sent = 0;
     for (const n of this.host.neighbors.values()) {
       if (n === from) continue;
-      if (lazy !== undefined && lazy.has(n.peerId)) this.announce(n, id, travelledOut);
+      if (lazy !== undefined && lazy.has(n.peerId)) this.announce(n, origin, id, travelledOut);
       else if (n.send(frame)) sent += 1;
     }
     this.host.stats.relayed += sent;
@@ -81,17 +93,31 @@ export class TreeBroadcast {
     return sent;
   }
 
-  /** A payload arrived again from `from`: make that link lazy for its sender, both ways. */
-  duplicate(from: Neighbor, origin: string): void {
+  /**
+   * A payload arrived again from `from`: unless `from` is this node's parent for the sender, ask
+   * it to push that sender's payloads here no more. The sender is `origin` when the caller
+   * decoded the body, else the one cached under `key` (duplicates are not decoded; one whose
+   * message left the cache prunes nothing).
+   */
+  duplicate(from: Neighbor, key: string, origin?: string): void {
     if (!this.active) return;
-    // Sent on every duplicate, not once: a lost PRUNE must not leave a redundant eager link for good.
-    (this.lazyFor(origin, true) as Set<string>).add(from.peerId);
+    origin ??= this.cache.get(key)?.origin;
+    if (origin === undefined || this.parents.get(origin) === from.peerId) return;
+    this.prune(from, origin);
+  }
+
+  /** Sent on every duplicate, not once: a lost PRUNE must not leave a redundant eager link for good. */
+  private prune(from: Neighbor, origin: string): void {
     this.host.stats.prunes += 1;
     this.host.sendExtension(from, MeshFrameKind.Prune, [origin]);
   }
 
-  /** A new payload arrived: stop waiting for it. */
-  arrived(key: string): void {
+  /**
+   * A new payload arrived from `from`: stop waiting for it, and `from` is the parent for its
+   * sender now (`origin` is undefined for a hop-limited message, which is flooded, not treed).
+   */
+  arrived(key: string, origin: string | undefined, from: Neighbor): void {
+    if (this.active && origin !== undefined) this.setParent(origin, from.peerId);
     if (this.missing.size === 0) return;
     const m = this.missing.get(key);
     if (m === undefined) return;
@@ -100,25 +126,32 @@ export class TreeBroadcast {
   }
 
   onIHave(from: Neighbor, payload: unknown): void {
-    for (const { id, travelled } of decodeIHave(payload)) {
-      from.received += 1;
-      const key = idKey(id);
-      if (this.host.seen.has(key)) {
-        this.maybeOptimize(from, id, key, travelled);
-        continue;
+    for (const { origin, entries } of decodeIHave(payload, this.host.limits)) {
+      const parent = this.parents.get(origin);
+      // No tree link for this sender (a new link, or the parent is gone): nothing else will bring it.
+      const orphan = this.active && (parent === undefined || !this.host.neighbors.has(parent));
+      for (let at = 0; at < entries.length; at += IHAVE_ENTRY_BYTES) {
+        from.received += 1;
+        const id = entries.subarray(at, at + 16);
+        const key = idKey(id);
+        if (this.host.seen.has(key)) {
+          this.maybeOptimize(from, id, key, ((entries[at + 16] as number) << 8) | (entries[at + 17] as number));
+          continue;
+        }
+        const m = this.missing.get(key);
+        if (m !== undefined) {
+          if (m.announcers.length < MAX_ANNOUNCERS && !m.announcers.includes(from.peerId)) m.announcers.push(from.peerId);
+          continue;
+        }
+        if (this.missing.size >= this.tuning.maxMissing) {
+          this.host.drop('PC_ERR_LIMIT_EXCEEDED', `more than ${this.tuning.maxMissing} announced messages awaited; ignoring an IHAVE`);
+          continue;
+        }
+        const entry: Missing = { id: id.slice(), announcers: [from.peerId], timer: undefined as unknown as NodeJS.Timeout };
+        this.missing.set(key, entry);
+        if (orphan) this.graftNext(key, entry);
+        else entry.timer = setTimeout(() => this.graftNext(key, entry), this.tuning.graftTimeoutMs);
       }
-      const m = this.missing.get(key);
-      if (m !== undefined) {
-        if (m.announcers.length < MAX_ANNOUNCERS && !m.announcers.includes(from.peerId)) m.announcers.push(from.peerId);
-        continue;
-      }
-      if (this.missing.size >= this.tuning.maxMissing) {
-        this.host.drop('PC_ERR_LIMIT_EXCEEDED', `more than ${this.tuning.maxMissing} announced messages awaited; ignoring an IHAVE`);
-        continue;
-      }
-      const entry: Missing = { id, announcers: [from.peerId], timer: undefined as unknown as NodeJS.Timeout };
-      entry.timer = setTimeout(() => this.graftNext(key, entry), this.tuning.graftTimeoutMs);
-      this.missing.set(key, entry);
     }
   }
 
@@ -143,8 +176,9 @@ export class TreeBroadcast {
 
   /**
    * A new link starts lazy for every sender this node already has a tree for: it carries ids,
-   * and becomes a tree link only if it proves shorter or is grafted after a miss. Starting eager
-   * would push a duplicate per sender and reshape settled trees each time a link is added.
+   * and becomes a tree link only if it proves shorter or is grafted (at once by a peer with no
+   * parent, such as one that just joined). Starting eager would push a duplicate per sender and
+   * reshape settled trees each time a link is added.
    */
   linked(peerId: string): void {
     if (!this.active) return;
@@ -155,9 +189,21 @@ export class TreeBroadcast {
     this.closed = true;
     for (const m of this.missing.values()) clearTimeout(m.timer);
     this.missing.clear();
-    this.pendingIds.clear();
+    this.owed.clear();
+    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
+    if (this.flushImmediate !== undefined) clearImmediate(this.flushImmediate);
+    this.flushTimer = this.flushImmediate = undefined;
     this.cache.clear();
     this.lazy.clear();
+    this.parents.clear();
+  }
+
+  private setParent(origin: string, peerId: string): void {
+    const parents = this.parents;
+    if (parents.get(origin) === peerId) return;
+    parents.delete(origin);
+    parents.set(origin, peerId);
+    if (parents.size > this.tuning.treeMaxSources) parents.delete(parents.keys().next().value as string);
   }
 
   private lazyFor(origin: string, create: boolean): Set<string> | undefined {
@@ -181,12 +227,13 @@ export class TreeBroadcast {
     const cached = this.cache.get(key);
     if (cached === undefined || cached.from === undefined || cached.from === from.peerId) return;
     if (cached.depth - travelled < OPTIMIZE_THRESHOLD) return;
-    // Once per parent: the old parent is marked lazy when pruned, so later ids do not graft again.
-    if (this.lazy.get(cached.origin)?.has(cached.from) === true) return;
+    // Once per parent: after the switch the old parent is no longer the parent, so later ids do not graft again.
+    if (this.parents.get(cached.origin) !== cached.from) return;
     this.host.stats.grafts += 1;
-    this.host.sendExtension(from, MeshFrameKind.Graft, [[id], false]);
+    this.host.sendExtension(from, MeshFrameKind.Graft, [[Buffer.from(id)], false]);
+    this.setParent(cached.origin, from.peerId);
     const parent = this.host.neighbors.get(cached.from);
-    if (parent !== undefined) this.duplicate(parent, cached.origin);
+    if (parent !== undefined) this.prune(parent, cached.origin);
   }
 
   private graftNext(key: string, m: Missing): void {
@@ -199,7 +246,7 @@ export class TreeBroadcast {
       const n = this.host.neighbors.get(m.announcers.shift() as string);
       if (n === undefined) continue;
       this.host.stats.grafts += 1;
-      this.host.sendExtension(n, MeshFrameKind.Graft, [[m.id], true]);
+      this.host.sendExtension(n, MeshFrameKind.Graft, [[Buffer.from(m.id.buffer, m.id.byteOffset, m.id.byteLength)], true]);
       // Plumtree's second timer: a shorter wait before asking the next announcer.
       m.timer = setTimeout(() => this.graftNext(key, m), Math.max(1, this.tuning.graftTimeoutMs / 2));
       return;
@@ -207,27 +254,50 @@ export class TreeBroadcast {
     this.missing.delete(key);
   }
 
-  private announce(to: Neighbor, id: Uint8Array, travelled: number): void {
-    let list = this.pendingIds.get(to);
-    if (list === undefined) {
-      list = [];
-      this.pendingIds.set(to, list);
+  private announce(to: Neighbor, origin: string, id: Uint8Array, travelled: number): void {
+    let owed = this.owed.get(to);
+    if (owed === undefined) {
+      owed = { count: 0, byOrigin: new Map() };
+      this.owed.set(to, owed);
     }
-    list.push([id, travelled]);
+    let group = owed.byOrigin.get(origin);
+    if (group === undefined) {
+      group = { ids: [], travelled: [] };
+      owed.byOrigin.set(origin, group);
+    }
+    group.ids.push(id);
+    group.travelled.push(travelled);
+    owed.count += 1;
     this.host.stats.lazyIds += 1;
-    if (list.length >= MAX_IDS_PER_FRAME) {
-      this.pendingIds.delete(to);
-      this.host.sendExtension(to, MeshFrameKind.IHave, list);
-    } else if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
+    if (owed.count >= MAX_IDS_PER_FRAME) {
+      this.owed.delete(to);
+      this.sendOwed(to, owed);
+    } else if (this.flushTimer === undefined && this.flushImmediate === undefined) {
+      if (this.tuning.lazyPushMs > 0) this.flushTimer = setTimeout(this.flush, this.tuning.lazyPushMs);
+      else this.flushImmediate = setImmediate(this.flush);
     }
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.closed) return;
-    for (const [to, list] of this.pendingIds) this.host.sendExtension(to, MeshFrameKind.IHave, list);
-    this.pendingIds.clear();
+  private sendOwed(to: Neighbor, owed: Owed): void {
+    const groups: [string, Buffer][] = [];
+    for (const [origin, g] of owed.byOrigin) {
+      const entries = Buffer.allocUnsafe(g.ids.length * IHAVE_ENTRY_BYTES);
+      for (let i = 0; i < g.ids.length; i++) {
+        const at = i * IHAVE_ENTRY_BYTES;
+        entries.set(g.ids[i] as Uint8Array, at);
+        const t = Math.min(0xffff, g.travelled[i] as number);
+        entries[at + 16] = t >>> 8;
+        entries[at + 17] = t & 0xff;
+      }
+      groups.push([origin, entries]);
+    }
+    this.host.sendExtension(to, MeshFrameKind.IHave, groups);
   }
+
+  private readonly flush = (): void => {
+    this.flushTimer = this.flushImmediate = undefined;
+    if (this.closed) return;
+    for (const [to, owed] of this.owed) this.sendOwed(to, owed);
+    this.owed.clear();
+  };
 }

@@ -64,7 +64,7 @@ export interface PeerNodeOptions {
   readonly maxPendingReplies?: number;
   /** @defaultValue 10_000 */
   readonly maxRepliesPerGather?: number;
-  /** How long message ids are remembered. @defaultValue 300_000 */
+  /** How long message ids are remembered, at least (at most twice this: they are kept in two generations). @defaultValue 300_000 */
   readonly seenTtlMs?: number;
   /** @defaultValue 100_000 */
   readonly seenMaxEntries?: number;

@@ -114,7 +114,10 @@ describe('secured meshes over TLS WebSockets: rejections are coded on both sides
 });
 
 describe('message security: signed floods', () => {
-  it('a forged signature is dropped and counted, and cannot suppress the genuine message', async () => {
+  it.each([
+    ['msgpack tuple frames', false],
+    ['binary frames with the id in the header (dedup before decode)', true],
+  ])('a forged signature is dropped and counted, and cannot suppress the genuine message (%s)', async (_layout, inHeader) => {
     const victim = PeerIdentity.generate();
     const a = await node({ security: 'message' });
     const gotA = deliveries(a);
@@ -133,21 +136,42 @@ describe('message security: signed floods', () => {
     const body = encodeBody({ type: 'call', id, origin: victim.peerId, target: null, contract: 'chat', operation: 'say', args: ['victim', 'genuine'], wantsReply: false });
     const forgedBody = encodeBody({ type: 'call', id, origin: victim.peerId, target: null, contract: 'chat', operation: 'say', args: ['victim', 'forged'], wantsReply: false });
     // Forged: claims the victim as origin, signed by the raw peer's key.
-    link.send(encodeFrame({ kind: FrameKind.Flood, hops: null, travelled: 1, body: forgedBody, sig: signMessage(rawId, forgedBody) }));
+    link.send(encodeFrame({ kind: FrameKind.Flood, hops: null, travelled: 1, id: inHeader ? id : undefined, body: forgedBody, sig: signMessage(rawId, forgedBody) }));
     // Altered: the victim's genuine signature over another body.
-    link.send(encodeFrame({ kind: FrameKind.Flood, hops: null, travelled: 1, body: forgedBody, sig: signMessage(victim, body) }));
+    link.send(encodeFrame({ kind: FrameKind.Flood, hops: null, travelled: 1, id: inHeader ? id : undefined, body: forgedBody, sig: signMessage(victim, body) }));
     // Unsigned.
-    link.send(encodeFrame({ kind: FrameKind.Flood, hops: null, travelled: 1, body: forgedBody, sig: null }));
+    link.send(encodeFrame({ kind: FrameKind.Flood, hops: null, travelled: 1, id: inHeader ? id : undefined, body: forgedBody, sig: null }));
     await waitFor(() => a.stats().dropped[ErrorCode.BAD_SIGNATURE] === 3, 'three rejected copies');
     expect(gotA).toHaveLength(0);
     // The genuine message with the same id still gets through: forged copies never entered the seen set.
-    link.send(encodeFrame({ kind: FrameKind.Flood, hops: null, travelled: 1, body, sig: signMessage(victim, body) }));
+    link.send(encodeFrame({ kind: FrameKind.Flood, hops: null, travelled: 1, id: inHeader ? id : undefined, body, sig: signMessage(victim, body) }));
     await waitFor(() => gotA.length === 1, 'the genuine message');
     expect(gotA[0]).toEqual(['victim', 'genuine']);
     // A second copy of a verified id is a duplicate, not re-verified or re-delivered.
-    link.send(encodeFrame({ kind: FrameKind.Flood, hops: null, travelled: 1, body, sig: signMessage(victim, body) }));
+    link.send(encodeFrame({ kind: FrameKind.Flood, hops: null, travelled: 1, id: inHeader ? id : undefined, body, sig: signMessage(victim, body) }));
     await waitFor(() => a.stats().duplicates === 1, 'the duplicate');
     expect(gotA).toHaveLength(1);
+  });
+
+  it('a binary frame whose header id is not its body id closes the link: no copy can take another message\'s id', async () => {
+    const a = await node({ security: 'message' });
+    const gotA = deliveries(a);
+    const rawId = PeerIdentity.generate();
+    const raw = webSocketTransport({ host: '127.0.0.1' })({ identity: rawId });
+    open.push(raw);
+    await raw.listen();
+    const link = await raw.dial(a.addresses[0] as string, { expectedPeerId: a.peerId });
+    const welcomed = new Promise<number>((resolve) => link.setReceiver((f) => resolve(decodeFrame(f).kind)));
+    link.send(encodeFrame({ kind: FrameKind.Hello, version: PROTOCOL_VERSION, peerId: rawId.peerId, mesh: 'secure', addresses: [], ext: { security: 'message' } }));
+    expect(await welcomed).toBe(FrameKind.Welcome);
+    link.setReceiver(() => undefined);
+    const genuineId = crypto.getRandomValues(new Uint8Array(16));
+    const ownId = crypto.getRandomValues(new Uint8Array(16));
+    // The raw peer's own, validly signed message, framed under the id of someone else's message.
+    const body = encodeBody({ type: 'call', id: ownId, origin: rawId.peerId, target: null, contract: 'chat', operation: 'say', args: ['raw', 'mine'], wantsReply: false });
+    link.send(encodeFrame({ kind: FrameKind.Flood, hops: null, travelled: 1, id: genuineId, body, sig: signMessage(rawId, body) }));
+    expect((await link.closed).code).toBe(ErrorCode.FRAME_SHAPE);
+    expect(gotA).toHaveLength(0);
   });
 
   it('signed floods travel a real three-node mesh', async () => {
