@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { FrameKind, MESSAGE_FRAME_HEADER_BYTES, MESSAGE_FRAME_TAG, decodeFrame, defaultFrameLimits, encodeBody, encodeFrame } from '../../lib/codec/index.js';
 import { ErrorCode } from '../../lib/errors/index.js';
+import type { PeerId } from '../../lib/identity/peer-id.js';
 
 const id = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
-const body = encodeBody({ type: 'call', id, origin: 'origin', target: null, contract: 'c', operation: 'o', args: [new Uint8Array(100)], wantsReply: false });
+const body = encodeBody({ type: 'call', id, origin: 'c'.repeat(64) as PeerId, target: null, contract: 'c', operation: 'o', args: [new Uint8Array(100)], wantsReply: false });
 
 describe('binary message frames (dedup before decode)', () => {
   it('a flood with its id takes the binary layout; id, hops, body and signature read back as views of the frame', () => {
