@@ -14,6 +14,7 @@ import { Session } from 'node:inspector/promises';
 import { pathToFileURL } from 'node:url';
 import { PeerContract, PeerNode, PeerOperation, webSocketTransport } from '../lib/index.js';
 import type { Mesh } from '../lib/mesh/mesh.js';
+import { mulberry32 } from '../lib/transport/memory/memory-network.js';
 import { percentile } from './stats.js';
 
 @PeerContract('load')
@@ -57,21 +58,9 @@ export interface LoadResult {
 const WINDOW = 100;
 const RATE = 200;
 
-/** mulberry32: a small seeded generator, so every run builds the same graph. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** Node i dials min(3, i) distinct earlier nodes, chosen by the seed. */
 export function seededGraph(peers: number, seed: number): [number, number][] {
-  const random = seeded(seed);
+  const random = mulberry32(seed);
   const edges: [number, number][] = [];
   for (let i = 1; i < peers; i++) {
     const chosen = new Set<number>();
