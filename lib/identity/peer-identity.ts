@@ -59,6 +59,7 @@ export class PeerIdentity {
   }
 }
 
-function algorithmFor(key: KeyObject): string | null {
+/** The digest `crypto.sign`/`crypto.verify` take for `key`: none for EdDSA keys, SHA-256 otherwise. @internal */
+export function algorithmFor(key: KeyObject): string | null {
   return key.asymmetricKeyType === 'ed25519' || key.asymmetricKeyType === 'ed448' ? null : 'sha256';
 }

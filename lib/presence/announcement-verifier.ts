@@ -1,5 +1,5 @@
 import { type KeyObject, createPublicKey, verify as cryptoVerify } from 'node:crypto';
-import { peerIdFromSpki } from '../identity/peer-identity.js';
+import { algorithmFor, peerIdFromSpki } from '../identity/peer-identity.js';
 import { SenderRate } from '../internal/sender-rate.js';
 import type { SignedPresence } from './presence-record.js';
 
@@ -68,20 +68,17 @@ export class AnnouncementVerifier {
       }
       try {
         key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
-      } catch (error) {
+      } catch {
         // A key that hashes to the peer id but does not parse: nobody's key, so a forgery.
-        void error;
         this.stats.forged += 1;
         return false;
       }
     }
     let ok: boolean;
     try {
-      const algorithm = key.asymmetricKeyType === 'ed25519' || key.asymmetricKeyType === 'ed448' ? null : 'sha256';
-      ok = cryptoVerify(algorithm, p.signed, key, p.signature);
-    } catch (error) {
+      ok = cryptoVerify(algorithmFor(key), p.signed, key, p.signature);
+    } catch {
       // A signature of the wrong shape for the key (e.g. not DER for ECDSA) is simply not valid.
-      void error;
       ok = false;
     }
     if (!ok) {

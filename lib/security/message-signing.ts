@@ -1,6 +1,6 @@
 import { type KeyObject, createPublicKey, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
 import { ErrorCode, PeerChannelError } from '../errors/index.js';
-import { type PeerIdentity, peerIdFromSpki } from '../identity/peer-identity.js';
+import { type PeerIdentity, algorithmFor, peerIdFromSpki } from '../identity/peer-identity.js';
 
 /** Largest signature blob, in bytes (the codec's bound on a frame's `sig` field). */
 export const MAX_MESSAGE_SIGNATURE_BYTES = 512;
@@ -41,8 +41,7 @@ export function signMessage(identity: PeerIdentity, body: Uint8Array): Uint8Arra
     header.set(spki, HEADER_BYTES);
     headers.set(identity, header);
   }
-  const algorithm = identity.privateKey.asymmetricKeyType === 'ed25519' || identity.privateKey.asymmetricKeyType === 'ed448' ? null : 'sha256';
-  const signature = cryptoSign(algorithm, Buffer.concat([DOMAIN, body]), identity.privateKey);
+  const signature = cryptoSign(algorithmFor(identity.privateKey), Buffer.concat([DOMAIN, body]), identity.privateKey);
   const total = header.length + signature.length;
   if (total > MAX_MESSAGE_SIGNATURE_BYTES) {
     throw new PeerChannelError(ErrorCode.LIMIT_EXCEEDED, `signature blob of ${total} bytes exceeds ${MAX_MESSAGE_SIGNATURE_BYTES}`);
@@ -130,8 +129,7 @@ export class MessageVerifier {
       // Bytes that hash right but do not parse as a key: not verifiable.
       return undefined;
     }
-    const type = key.asymmetricKeyType;
-    const entry: CachedKey = { spki: Buffer.from(spki), key, algorithm: type === 'ed25519' || type === 'ed448' ? null : 'sha256' };
+    const entry: CachedKey = { spki: Buffer.from(spki), key, algorithm: algorithmFor(key) };
     this.cache.set(origin, entry);
     if (this.cache.size > this.maxCachedKeys) this.cache.delete(this.cache.keys().next().value as string);
     return entry;
