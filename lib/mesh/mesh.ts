@@ -36,6 +36,12 @@ const log = debugLog('mesh');
 /** Most peers held off at once by {@link Mesh.disconnect} (the oldest hold-off is forgotten first). */
 export const MAX_HELD_OFF_PEERS = 1_024;
 
+/** Codes an extension handler throws for a payload the neighbour got wrong: they close its link. */
+const PEER_FAULTS: ReadonlySet<string> = new Set([ErrorCode.FRAME_SHAPE, ErrorCode.FRAME_DECODE, ErrorCode.FRAME_TOO_COMPLEX]);
+
+/** The close reason a held-off peer's links get. */
+const HELD_OFF_REASON = 'disconnected by this node; its links are refused for now';
+
 /** Online once the first neighbour finished the handshake; offline at zero neighbours. */
 export type MeshStatus = 'online' | 'offline';
 
@@ -331,9 +337,7 @@ export class Mesh implements MeshCore {
    */
   async connect(address: string, options: { expectedPeerId?: string; signal?: AbortSignal } = {}): Promise<NeighborInfo> {
     this.assertOpen();
-    if (options.expectedPeerId !== undefined && this.isHeldOff(options.expectedPeerId)) {
-      throw new PeerChannelError(ErrorCode.DISCONNECTED, `${options.expectedPeerId.slice(0, 12)} was disconnected by this node and is held off`);
-    }
+    if (options.expectedPeerId !== undefined) this.assertNotHeldOff(options.expectedPeerId);
     const signal = options.signal ? AbortSignal.any([options.signal, this.abort.signal]) : this.abort.signal;
     let link: Link;
     try {
@@ -353,7 +357,7 @@ export class Mesh implements MeshCore {
         signal,
       );
       this.guard.checkClaim(link, result.peerId, result.ext, options.expectedPeerId);
-      if (this.isHeldOff(result.peerId)) throw new PeerChannelError(ErrorCode.DISCONNECTED, `${result.peerId.slice(0, 12)} was disconnected by this node and is held off`);
+      this.assertNotHeldOff(result.peerId);
       if (this.neighborMap.size >= this.options.neighbors.max && !this.neighborMap.has(result.peerId)) {
         // Links accepted while this dial was in flight filled the set: keep the maximum a maximum.
         link.send(encodeFrame({ kind: FrameKind.Disconnect, code: ErrorCode.BUSY, message: 'at the maximum', referrals: this.referralList(result.peerId) }));
@@ -380,7 +384,7 @@ export class Mesh implements MeshCore {
     }
     if (link.remotePeerId !== undefined && this.isHeldOff(link.remotePeerId)) {
       // Before admission: a peer held off costs no key exchange.
-      link.close(ErrorCode.DISCONNECTED, 'disconnected by this node; its links are refused for now');
+      link.close(ErrorCode.DISCONNECTED, HELD_OFF_REASON);
       this.count(ErrorCode.DISCONNECTED);
       return;
     }
@@ -393,7 +397,7 @@ export class Mesh implements MeshCore {
       const hello = await awaitHello(link, this.options.mesh, this.limits, this.options.handshakeTimeoutMs, signal);
       this.guard.checkClaim(link, hello.peerId, hello.ext);
       if (this.isHeldOff(hello.peerId)) {
-        refuse(link, ErrorCode.DISCONNECTED, 'disconnected by this node; its links are refused for now', []);
+        refuse(link, ErrorCode.DISCONNECTED, HELD_OFF_REASON, []);
         this.count(ErrorCode.DISCONNECTED);
         return;
       }
@@ -522,7 +526,13 @@ export class Mesh implements MeshCore {
             this.violation(from, new PeerChannelError(ErrorCode.FRAME_UNEXPECTED, `unexpected frame kind ${frame.kind} after the handshake`));
             return;
           }
-          handler(from, (frame as { payload: unknown }).payload);
+          try {
+            handler(from, (frame as { payload: unknown }).payload);
+          } catch (error) {
+            // A payload its decoder refused is the neighbour's violation, whichever extension it is for.
+            if (error instanceof PeerChannelError && PEER_FAULTS.has(error.code)) this.violation(from, error);
+            else throw error;
+          }
         }
       }
     } catch (error) {
@@ -572,6 +582,11 @@ export class Mesh implements MeshCore {
       if (log.enabled) log('%s disconnected %s: %s %s (%d links)', this.localPeerId.slice(0, 8), peerId.slice(0, 8), code, reason, links.length);
     }
     return Promise.all(links.map((l) => l.closed)).then(() => links.length);
+  }
+
+  /** Refuses to dial a peer held off by {@link Mesh.disconnect}. */
+  private assertNotHeldOff(peerId: string): void {
+    if (this.isHeldOff(peerId)) throw new PeerChannelError(ErrorCode.DISCONNECTED, `${peerId.slice(0, 12)} was disconnected by this node and is held off`);
   }
 
   /** Whether `peerId` is held off by {@link Mesh.disconnect} now. */
