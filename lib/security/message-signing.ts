@@ -1,5 +1,6 @@
 import { type KeyObject, createPublicKey, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
 import { ErrorCode, PeerChannelError } from '../errors/index.js';
+import { rawEd25519Key, signEd25519, verifyEd25519 } from '../identity/ed25519.js';
 import { type PeerIdentity, algorithmFor, peerIdFromSpki } from '../identity/peer-identity.js';
 
 /** Largest signature blob, in bytes (the codec's bound on a frame's `sig` field). */
@@ -41,7 +42,9 @@ export function signMessage(identity: PeerIdentity, body: Uint8Array): Uint8Arra
     header.set(spki, HEADER_BYTES);
     headers.set(identity, header);
   }
-  const signature = cryptoSign(algorithmFor(identity.privateKey), Buffer.concat([DOMAIN, body]), identity.privateKey);
+  const signed = Buffer.concat([DOMAIN, body]);
+  const key = identity.privateKey;
+  const signature = key.asymmetricKeyType === 'ed25519' ? signEd25519(key, signed) : cryptoSign(algorithmFor(key), signed, key);
   const total = header.length + signature.length;
   if (total > MAX_MESSAGE_SIGNATURE_BYTES) {
     throw new PeerChannelError(ErrorCode.LIMIT_EXCEEDED, `signature blob of ${total} bytes exceeds ${MAX_MESSAGE_SIGNATURE_BYTES}`);
@@ -65,7 +68,12 @@ interface CachedKey {
   readonly spki: Buffer;
   readonly key: KeyObject;
   readonly algorithm: string | null;
+  /** The raw key of an Ed25519 sender (verified by libsodium when it loaded). */
+  readonly ed25519: Buffer | undefined;
 }
+
+/** Signed bytes up to this size are assembled in the verifier's scratch buffer, not allocated. */
+const SCRATCH_BYTES = 16 * 1024;
 
 /**
  * Verifies message signatures, caching each sender's parsed key.
@@ -79,12 +87,15 @@ interface CachedKey {
 export class MessageVerifier {
   private readonly cache = new Map<string, CachedKey>();
   private readonly maxCachedKeys: number;
+  /** DOMAIN then the body being verified (verification is synchronous, so one buffer serves all). */
+  private readonly scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
 
   constructor(options: MessageVerifierOptions = {}) {
     this.maxCachedKeys = options.maxCachedKeys ?? 1024;
     if (!Number.isInteger(this.maxCachedKeys) || this.maxCachedKeys < 1) {
       throw new PeerChannelError(ErrorCode.INVALID_ARGUMENT, 'maxCachedKeys must be a positive integer');
     }
+    DOMAIN.copy(this.scratch, 0);
   }
 
   /** Number of senders whose keys are cached. */
@@ -105,8 +116,17 @@ export class MessageVerifier {
     const signature = Buffer.from(blob.buffer, blob.byteOffset + signatureStart, blob.length - signatureStart);
     const entry = this.keyFor(origin, spki);
     if (entry === undefined) return false;
+    const length = DOMAIN.length + body.length;
+    let signed: Buffer;
+    if (length <= SCRATCH_BYTES) {
+      signed = this.scratch.subarray(0, length);
+      signed.set(body, DOMAIN.length);
+    } else {
+      signed = Buffer.concat([DOMAIN, body]);
+    }
+    if (entry.ed25519 !== undefined) return verifyEd25519(entry.ed25519, entry.key, signed, signature);
     try {
-      return cryptoVerify(entry.algorithm, Buffer.concat([DOMAIN, body]), entry.key, signature);
+      return cryptoVerify(entry.algorithm, signed, entry.key, signature);
     } catch {
       // A signature of the wrong shape for the key type is simply not valid.
       return false;
@@ -129,7 +149,7 @@ export class MessageVerifier {
       // Bytes that hash right but do not parse as a key: not verifiable.
       return undefined;
     }
-    const entry: CachedKey = { spki: Buffer.from(spki), key, algorithm: algorithmFor(key) };
+    const entry: CachedKey = { spki: Buffer.from(spki), key, algorithm: algorithmFor(key), ed25519: key.asymmetricKeyType === 'ed25519' ? rawEd25519Key(spki) : undefined };
     this.cache.set(origin, entry);
     if (this.cache.size > this.maxCachedKeys) this.cache.delete(this.cache.keys().next().value as string);
     return entry;

@@ -91,3 +91,19 @@ describe('message signing', () => {
     expect(verifyMessage(ec.peerId, new Uint8Array(0), sig)).toBe(false);
   });
 });
+
+describe('message signing, large and repeated bodies', () => {
+  it('verifies bodies past the verifier scratch buffer, and one after another without mixing them up', () => {
+    const verifier = new MessageVerifier();
+    const big = new Uint8Array(40_000).fill(7);
+    const small = new TextEncoder().encode('small');
+    const bigSig = signMessage(alice, big);
+    const smallSig = signMessage(alice, small);
+    expect(verifier.verify(alice.peerId, big, bigSig)).toBe(true);
+    expect(verifier.verify(alice.peerId, small, smallSig)).toBe(true);
+    // The scratch buffer still holds the previous body's tail: a shorter body must not verify against it.
+    expect(verifier.verify(alice.peerId, small, bigSig)).toBe(false);
+    expect(verifier.verify(alice.peerId, big.subarray(0, 100), bigSig)).toBe(false);
+    expect(verifier.verify(alice.peerId, small, smallSig)).toBe(true);
+  });
+});
