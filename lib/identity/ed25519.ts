@@ -6,7 +6,6 @@ interface Sodium {
   crypto_sign_verify_detached(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
   crypto_sign_detached(signature: Uint8Array, message: Uint8Array, secretKey: Uint8Array): void;
   sodium_malloc(size: number): Buffer;
-  readonly crypto_sign_BYTES: number;
 }
 
 function loadSodium(): Sodium | undefined {
