@@ -14,7 +14,6 @@ export type PeerId = string & {
   readonly [peerIdBrand]: true;
 };
 
-const PEER_ID = /^[0-9a-f]{64}$/;
 
 /**
  * Whether `value` has the form of a peer id: 64 lowercase hex digits (a SHA-256). Directed calls
@@ -22,7 +21,13 @@ const PEER_ID = /^[0-9a-f]{64}$/;
  * `PeerCall.from`, `neighbors$`, a resolver's answer, or `node.peerId` on that peer).
  */
 export function isPeerId(value: unknown): value is PeerId {
-  return typeof value === 'string' && PEER_ID.test(value);
+  // A char-code loop: every received message's origin passes here, and the regex cost 3% of a flood.
+  if (typeof value !== 'string' || value.length !== 64) return false;
+  for (let i = 0; i < 64; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x30 || (c > 0x39 && c < 0x61) || c > 0x66) return false;
+  }
+  return true;
 }
 
 /**
