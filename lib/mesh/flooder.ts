@@ -95,6 +95,7 @@ export class Flooder {
       return;
     }
     core.seen.add(key);
+    if (body.trace === true) core.traced.add(key);
     from.fresh += 1;
     this.tree?.arrived(key, frame.hops === null ? body.origin : undefined, from);
     core.learnRoute(body.origin, from);
@@ -115,15 +116,16 @@ export class Flooder {
 
   /**
    * A copy of a message seen before: counted, told to the tree, never filtered nor delivered.
-   * The body is decoded only when someone watches decisions or traces (`body` is passed when the
-   * frame had no header id and was decoded already).
+   * The body is decoded only when someone watches decisions, or when the id is of a traced
+   * message and a tracer is attached (`body` is passed when the frame had no header id and was
+   * decoded already).
    */
   private duplicate(from: Neighbor, frame: FloodFrame, key: string, decoded: CallBody | undefined): void {
     const core = this.core;
     core.stats.duplicates += 1;
     // Hop-limited messages are flooded even in tree mode, so their duplicates say nothing about the tree.
     if (frame.hops === null) this.tree?.duplicate(from, key, decoded?.origin);
-    if (!core.decisionsObserved && core.tracer === undefined) return;
+    if (!core.decisionsObserved && (core.tracer === undefined || !core.traced.has(key))) return;
     let body: CallBody | undefined = decoded;
     if (body === undefined) {
       try {

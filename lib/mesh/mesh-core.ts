@@ -18,6 +18,12 @@ export interface MeshCore {
   /** Largest message this node sends or takes; above `limits.maxFrameBytes` it goes in chunks. */
   readonly maxMessageBytes: number;
   readonly seen: SeenCache;
+  /**
+   * Ids (as `idKey` keys) of the traced messages this node has taken or sent. A duplicate's
+   * body is decoded to report it to the tracer only when its id is here, so untraced duplicates
+   * still cost one lookup while a tracer is attached (every node has one).
+   */
+  readonly traced: SeenCache;
   readonly stats: MeshStats;
   readonly filter: PropagationFilter | undefined;
   /** Current neighbours by peer id. */

@@ -36,6 +36,9 @@ const log = debugLog('mesh');
 /** Most peers held off at once by {@link Mesh.disconnect} (the oldest hold-off is forgotten first). */
 export const MAX_HELD_OFF_PEERS = 1_024;
 
+/** Most traced message ids remembered to report their duplicates (traces are rare and user-started). */
+const MAX_TRACED_IDS = 4_096;
+
 /** Codes an extension handler throws for a payload the neighbour got wrong: they close its link. */
 const PEER_FAULTS: ReadonlySet<string> = new Set([ErrorCode.FRAME_SHAPE, ErrorCode.FRAME_DECODE, ErrorCode.FRAME_TOO_COMPLEX]);
 
@@ -72,6 +75,7 @@ export class Mesh implements MeshCore {
   readonly localPeerId: PeerId;
   readonly limits;
   readonly seen: SeenCache;
+  readonly traced: SeenCache;
   readonly stats: MeshStats = emptyStats();
   readonly filter;
   readonly tuning: MeshTuning;
@@ -129,6 +133,7 @@ export class Mesh implements MeshCore {
     this.limits = options.limits;
     this.filter = options.filter;
     this.seen = new SeenCache(options.seenTtlMs, options.seenMaxEntries);
+    this.traced = new SeenCache(options.seenTtlMs, MAX_TRACED_IDS);
     this.tuning = resolveTuning(options.tuning, (m) => new PeerChannelError(ErrorCode.INVALID_ARGUMENT, m));
     this.inboundSlots = new InboundSlots(this.tuning.maxPendingInbound);
     this.retirement = new LinkRetirement(options.handshakeTimeoutMs, (n, data) => this.onFrame(n, data));
@@ -729,5 +734,6 @@ export class Mesh implements MeshCore {
     this.manager.refusals.clear();
     this.heldOff.clear();
     this.seen.clear();
+    this.traced.clear();
   }
 }

@@ -14,7 +14,7 @@ const IN_BODY = Object.freeze({ depth: 1, elements: 8 });
 
 /**
  * Encodes a message this node originates: checks it fits a frame (misuse otherwise), records
- * its id as seen and counts it as sent.
+ * its id as seen (and as traced, when it is) and counts it as sent.
  *
  * @remarks The payload (arguments or reply value) is measured before it is packed, with a walk
  * that stops at the first bound crossed: a service that returns something huge built from its
@@ -29,7 +29,9 @@ export function encodeOutgoing(core: MeshCore, body: MessageBody): Uint8Array {
   if (bytes.length > budget) {
     throw new PeerChannelError(ErrorCode.FRAME_TOO_LARGE, `message of ${bytes.length} bytes exceeds the message bound ${Math.max(core.limits.maxFrameBytes, core.maxMessageBytes)}`);
   }
-  core.seen.add(idKey(body.id));
+  const key = idKey(body.id);
+  core.seen.add(key);
+  if (body.type === 'call' && body.trace === true) core.traced.add(key);
   core.stats.sent += 1;
   return bytes;
 }

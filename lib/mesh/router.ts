@@ -49,11 +49,14 @@ export class Router {
   /** Handles a directed frame from a neighbour. */
   receive(from: Neighbor, frame: DirectFrame): void {
     const core = this.core;
-    // A copy seen before costs one lookup of the header's id, unless someone watches decisions or traces.
-    if (frame.id !== undefined && !core.decisionsObserved && core.tracer === undefined && core.seen.has(idKey(frame.id))) {
-      from.received += 1;
-      core.stats.duplicates += 1;
-      return;
+    // A copy seen before costs one lookup of the header's id, unless someone watches decisions or it was traced.
+    if (frame.id !== undefined && !core.decisionsObserved) {
+      const key = idKey(frame.id);
+      if (core.seen.has(key) && (core.tracer === undefined || !core.traced.has(key))) {
+        from.received += 1;
+        core.stats.duplicates += 1;
+        return;
+      }
     }
     const body = decodeIncoming(core, from, frame.body);
     if (body === undefined) return;
@@ -85,6 +88,7 @@ export class Router {
       return;
     }
     core.seen.add(key);
+    if (body.type === 'call' && body.trace === true) core.traced.add(key);
     from.fresh += 1;
     core.learnRoute(body.origin, from);
     const traced = body.type === 'call' && body.trace === true ? core.tracer : undefined;
