@@ -76,6 +76,11 @@ export interface FloodFrame {
   readonly travelled: number;
   readonly body: Uint8Array;
   readonly sig: Uint8Array | null;
+  /**
+   * The received frame's own bytes, when it came in the binary layout: a relay rewrites their
+   * hop fields in place ({@link rewriteHops}) and forwards them, instead of encoding a copy.
+   */
+  readonly raw?: Uint8Array;
 }
 /** A directed message routed toward `target` (in the body); `ttl` bounds its path length. */
 export interface DirectFrame {
@@ -187,6 +192,9 @@ export const MESSAGE_FRAME_TAG = 0xc1;
 /** Bytes of the binary message frame header before the signature. */
 export const MESSAGE_FRAME_HEADER_BYTES = 28;
 
+/** Where the message id sits in the binary message frame. */
+export const MESSAGE_ID_OFFSET = 10;
+
 /** The header's hop field for "unlimited". */
 const UNLIMITED_HOPS = -0x8000_0000;
 
@@ -201,18 +209,10 @@ function int32(v: number | null): boolean {
 function encodeMessageFrame(kind: number, hops: number | null, travelledHops: number, id: Uint8Array, body: Uint8Array, sig: Uint8Array | null): Uint8Array {
   const sigBytes = sig === null ? 0 : sig.length;
   const out = new Uint8Array(MESSAGE_FRAME_HEADER_BYTES + sigBytes + body.length);
-  const h = hops === null ? UNLIMITED_HOPS : hops;
   out[0] = MESSAGE_FRAME_TAG;
   out[1] = kind;
-  out[2] = h >>> 24;
-  out[3] = h >>> 16;
-  out[4] = h >>> 8;
-  out[5] = h;
-  out[6] = travelledHops >>> 24;
-  out[7] = travelledHops >>> 16;
-  out[8] = travelledHops >>> 8;
-  out[9] = travelledHops;
-  out.set(id, 10);
+  rewriteHops(out, hops, travelledHops);
+  out.set(id, MESSAGE_ID_OFFSET);
   out[26] = sigBytes >>> 8;
   out[27] = sigBytes;
   if (sig !== null) out.set(sig, MESSAGE_FRAME_HEADER_BYTES);
@@ -220,21 +220,67 @@ function encodeMessageFrame(kind: number, hops: number | null, travelledHops: nu
   return out;
 }
 
+function headerHops(data: Uint8Array): number {
+  return ((data[2] as number) << 24) | ((data[3] as number) << 16) | ((data[4] as number) << 8) | (data[5] as number);
+}
+
+function headerTravelled(data: Uint8Array): number {
+  return (data[6] as number) * 0x100_0000 + (((data[7] as number) << 16) | ((data[8] as number) << 8) | (data[9] as number));
+}
+
+function headerSignatureBytes(data: Uint8Array): number {
+  return ((data[26] as number) << 8) | (data[27] as number);
+}
+
+/**
+ * For a binary-layout flood frame that {@link decodeFrame} would accept as far as its header
+ * goes (size, hop fields, signature length): 1 when its hops are unlimited, 0 when limited.
+ * -1 for any other frame, which is then decoded in full (and refused there if it is wrong).
+ *
+ * @remarks The seen-check of the relay's fast path: with it, a duplicate is counted from its
+ * header alone, and costs no view, no object and no body decode.
+ */
+export function floodHeader(data: Uint8Array, limits: FrameLimits): -1 | 0 | 1 {
+  if (data.length < MESSAGE_FRAME_HEADER_BYTES || data.length > limits.maxFrameBytes || data[0] !== MESSAGE_FRAME_TAG || data[1] !== FrameKind.Flood) return -1;
+  const sigBytes = headerSignatureBytes(data);
+  if (sigBytes > MAX_SIGNATURE_BYTES || MESSAGE_FRAME_HEADER_BYTES + sigBytes > data.length || headerTravelled(data) > MAX_TRAVELLED) return -1;
+  const h = headerHops(data);
+  if (h === UNLIMITED_HOPS) return 1;
+  return h >= 1 && h <= limits.maxHops ? 0 : -1;
+}
+
+/**
+ * Rewrites the hop fields of a binary-layout message frame in place and returns it: what a
+ * relay forwards. The id, signature and body bytes are untouched.
+ */
+export function rewriteHops(raw: Uint8Array, hops: number | null, travelledHops: number): Uint8Array {
+  const h = hops === null ? UNLIMITED_HOPS : hops;
+  raw[2] = h >>> 24;
+  raw[3] = h >>> 16;
+  raw[4] = h >>> 8;
+  raw[5] = h;
+  raw[6] = travelledHops >>> 24;
+  raw[7] = travelledHops >>> 16;
+  raw[8] = travelledHops >>> 8;
+  raw[9] = travelledHops;
+  return raw;
+}
+
 function decodeMessageFrame(data: Uint8Array, limits: FrameLimits): FloodFrame | DirectFrame {
   if (data.length < MESSAGE_FRAME_HEADER_BYTES) throw new PeerChannelError(ErrorCode.FRAME_DECODE, `message frame of ${data.length} bytes is shorter than its header`);
   const kind = data[1];
-  const h = ((data[2] as number) << 24) | ((data[3] as number) << 16) | ((data[4] as number) << 8) | (data[5] as number);
-  const t = (data[6] as number) * 0x100_0000 + (((data[7] as number) << 16) | ((data[8] as number) << 8) | (data[9] as number));
-  const sigBytes = ((data[26] as number) << 8) | (data[27] as number);
+  const h = headerHops(data);
+  const t = headerTravelled(data);
+  const sigBytes = headerSignatureBytes(data);
   if (sigBytes > MAX_SIGNATURE_BYTES) throw shape(`signature must be at most ${MAX_SIGNATURE_BYTES} bytes`);
   const bodyAt = MESSAGE_FRAME_HEADER_BYTES + sigBytes;
   if (bodyAt > data.length) throw new PeerChannelError(ErrorCode.FRAME_DECODE, 'message frame truncated in its signature');
   const base = data.byteOffset;
-  const id = new Uint8Array(data.buffer, base + 10, 16);
+  const id = new Uint8Array(data.buffer, base + MESSAGE_ID_OFFSET, 16);
   const sig = sigBytes === 0 ? null : new Uint8Array(data.buffer, base + MESSAGE_FRAME_HEADER_BYTES, sigBytes);
   const body = new Uint8Array(data.buffer, base + bodyAt, data.length - bodyAt);
   if (kind === FrameKind.Flood) {
-    return { kind, hops: h === UNLIMITED_HOPS ? null : hopValue(h, limits), travelled: travelled(t), id, body, sig };
+    return { kind, hops: h === UNLIMITED_HOPS ? null : hopValue(h, limits), travelled: travelled(t), id, body, sig, raw: data };
   }
   if (kind === FrameKind.Direct) {
     if (h < 1 || h > limits.maxHops) throw new PeerChannelError(ErrorCode.BAD_HOP_COUNT, `direct ttl must be an integer in 1..${limits.maxHops}`);

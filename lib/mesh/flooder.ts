@@ -1,4 +1,4 @@
-import { type CallBody, FrameKind, type FloodFrame, MAX_TRAVELLED, decodeBody, encodeFrame } from '../codec/index.js';
+import { type CallBody, FrameKind, type FloodFrame, MAX_TRAVELLED, MESSAGE_ID_OFFSET, decodeBody, encodeFrame, floodHeader, rewriteHops } from '../codec/index.js';
 import { ErrorCode, PeerChannelError, toPeerChannelError } from '../errors/index.js';
 import type { DeliveredMessage } from './delivered-message.js';
 import type { MeshCore } from './mesh-core.js';
@@ -6,7 +6,7 @@ import type { Neighbor } from './neighbor.js';
 import { type PropagationAction, type PropagationMessage, deliversLocally, forwards } from './propagation.js';
 import { decodeIncoming, encodeOutgoing } from './message-intake.js';
 import { countDrop } from './mesh-stats.js';
-import { idHex, idKey, sameId } from './seen-cache.js';
+import { idHex, idKey, idKeyAt, sameId } from './seen-cache.js';
 import type { TreeBroadcast } from './tree-broadcast.js';
 import { forwardedIds } from './trace-hook.js';
 
@@ -62,6 +62,26 @@ export class Flooder {
     }
   }
 
+  /**
+   * The relay's fast path, before any decoding: true when `data` was a binary-layout flood of a
+   * message seen before, now counted as a duplicate (and told to the tree) from its header alone.
+   * False for anything else, which the caller decodes and hands to {@link Flooder.receive}: a
+   * frame the header check does not pass, a new message, or a copy that must be reported (someone
+   * watches decisions, or the message is traced).
+   */
+  receiveSeen(from: Neighbor, data: Uint8Array): boolean {
+    const core = this.core;
+    if (core.decisionsObserved) return false;
+    const unlimited = floodHeader(data, core.limits);
+    if (unlimited < 0 || !core.seen.hasAt(data, MESSAGE_ID_OFFSET)) return false;
+    if (core.tracer !== undefined && core.traced.size > 0 && core.traced.hasAt(data, MESSAGE_ID_OFFSET)) return false;
+    from.received += 1;
+    core.stats.duplicates += 1;
+    // Hop-limited messages are flooded even in tree mode, so their duplicates say nothing about the tree.
+    if (unlimited === 1 && this.tree !== undefined) this.tree.duplicate(from, idKeyAt(data, MESSAGE_ID_OFFSET), undefined);
+    return true;
+  }
+
   /** Handles a flood frame from a neighbour. */
   receive(from: Neighbor, frame: FloodFrame): void {
     const core = this.core;
@@ -103,7 +123,10 @@ export class Flooder {
     const action = this.filter(body, frame.travelled, remaining, 'remote');
     let relayedTo = 0;
     if (forwards(action) && remaining !== 0 && frame.travelled < MAX_TRAVELLED) {
-      const out = encodeFrame({ kind: FrameKind.Flood, hops: remaining, travelled: frame.travelled + 1, id: body.id, body: frame.body, sig: frame.sig });
+      // A binary-layout frame is forwarded as it came, with its hop fields rewritten in place.
+      const out = frame.raw !== undefined
+        ? rewriteHops(frame.raw, remaining, frame.travelled + 1)
+        : encodeFrame({ kind: FrameKind.Flood, hops: remaining, travelled: frame.travelled + 1, id: body.id, body: frame.body, sig: frame.sig });
       relayedTo = this.tree !== undefined && remaining === null
         ? this.tree.push(out, body.id, key, body.origin, frame.travelled, frame.travelled + 1, from)
         : core.broadcast(out, from);

@@ -5,7 +5,7 @@ import type { DeliveredMessage } from './delivered-message.js';
 import type { MeshStats } from './mesh-stats.js';
 import type { Neighbor } from './neighbor.js';
 import type { PropagationDecision, PropagationFilter } from './propagation.js';
-import type { SeenCache } from './seen-cache.js';
+import type { SeenIds } from './seen-ids.js';
 import type { TraceHook } from './trace-hook.js';
 
 /**
@@ -17,13 +17,13 @@ export interface MeshCore {
   readonly limits: FrameLimits;
   /** Largest message this node sends or takes; above `limits.maxFrameBytes` it goes in chunks. */
   readonly maxMessageBytes: number;
-  readonly seen: SeenCache;
+  readonly seen: SeenIds;
   /**
    * Ids (as `idKey` keys) of the traced messages this node has taken or sent. A duplicate's
    * body is decoded to report it to the tracer only when its id is here, so untraced duplicates
    * still cost one lookup while a tracer is attached (every node has one).
    */
-  readonly traced: SeenCache;
+  readonly traced: SeenIds;
   readonly stats: MeshStats;
   readonly filter: PropagationFilter | undefined;
   /** Current neighbours by peer id. */

@@ -1,6 +1,6 @@
 import type { PeerId } from '../identity/peer-id.js';
 import { BehaviorSubject, type Observable, Subject, type Subscription, distinctUntilChanged } from 'rxjs';
-import { type CallBody, type DisconnectFrame, FrameKind, type MessageBody, type PeerRef, decodeFrame, encodeExtensionFrame, encodeFrame } from '../codec/index.js';
+import { type CallBody, type DisconnectFrame, FrameKind, MESSAGE_FRAME_TAG, type MessageBody, type PeerRef, decodeFrame, encodeExtensionFrame, encodeFrame } from '../codec/index.js';
 import { ErrorCode, PeerChannelError, toPeerChannelError } from '../errors/index.js';
 import type { Link } from '../transport/transport.js';
 import type { DeliveredMessage } from './delivered-message.js';
@@ -27,6 +27,7 @@ import { RouteDiscovery } from './route-discovery.js';
 import { RouteTable } from './route-table.js';
 import { Router } from './router.js';
 import { SeenCache, idHex } from './seen-cache.js';
+import { SeenIds } from './seen-ids.js';
 import { TreeBroadcast } from './tree-broadcast.js';
 import type { TraceHook } from './trace-hook.js';
 import { debugLog } from '../internal/debug-log.js';
@@ -74,8 +75,8 @@ export type ExtensionHandler = (from: Neighbor, payload: unknown) => void;
 export class Mesh implements MeshCore {
   readonly localPeerId: PeerId;
   readonly limits;
-  readonly seen: SeenCache;
-  readonly traced: SeenCache;
+  readonly seen: SeenIds;
+  readonly traced: SeenIds;
   readonly stats: MeshStats = emptyStats();
   readonly filter;
   readonly tuning: MeshTuning;
@@ -132,8 +133,8 @@ export class Mesh implements MeshCore {
     this.localPeerId = options.identity.peerId;
     this.limits = options.limits;
     this.filter = options.filter;
-    this.seen = new SeenCache(options.seenTtlMs, options.seenMaxEntries);
-    this.traced = new SeenCache(options.seenTtlMs, MAX_TRACED_IDS);
+    this.seen = new SeenIds(options.seenTtlMs, options.seenMaxEntries);
+    this.traced = new SeenIds(options.seenTtlMs, MAX_TRACED_IDS);
     this.tuning = resolveTuning(options.tuning, (m) => new PeerChannelError(ErrorCode.INVALID_ARGUMENT, m));
     this.inboundSlots = new InboundSlots(this.tuning.maxPendingInbound);
     this.retirement = new LinkRetirement(options.handshakeTimeoutMs, (n, data) => this.onFrame(n, data));
@@ -497,6 +498,15 @@ export class Mesh implements MeshCore {
     if (verdict !== BudgetVerdict.Ok) {
       overBudget(this, from, verdict, `more than ${this.tuning.maxFrameBurst} frames over ${this.tuning.maxFramesPerSecond}/s`);
       return;
+    }
+    // Dedup before decode: a copy of a flood seen before is counted from its header alone.
+    if (data[0] === MESSAGE_FRAME_TAG) {
+      try {
+        if (this.flooder.receiveSeen(from, data)) return;
+      } catch (error) {
+        this.report(toPeerChannelError(error, ErrorCode.INTERNAL));
+        return;
+      }
     }
     let frame;
     try {

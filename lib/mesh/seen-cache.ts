@@ -72,14 +72,16 @@ const fromCharCode = String.fromCharCode;
  * hashing of the id into fewer bits), so no id can collide with another.
  */
 export function idKey(id: Uint8Array): string {
-  if (id.length === 16) {
-    const b = id;
-    return fromCharCode(
-      (b[0] as number) | ((b[1] as number) << 8), (b[2] as number) | ((b[3] as number) << 8), (b[4] as number) | ((b[5] as number) << 8), (b[6] as number) | ((b[7] as number) << 8),
-      (b[8] as number) | ((b[9] as number) << 8), (b[10] as number) | ((b[11] as number) << 8), (b[12] as number) | ((b[13] as number) << 8), (b[14] as number) | ((b[15] as number) << 8),
-    );
-  }
+  if (id.length === 16) return idKeyAt(id, 0);
   return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('latin1');
+}
+
+/** {@link idKey} of the 16-byte id at `b[at]` (e.g. a frame's header id), with no view made. */
+export function idKeyAt(b: Uint8Array, at: number): string {
+  return fromCharCode(
+    (b[at] as number) | ((b[at + 1] as number) << 8), (b[at + 2] as number) | ((b[at + 3] as number) << 8), (b[at + 4] as number) | ((b[at + 5] as number) << 8), (b[at + 6] as number) | ((b[at + 7] as number) << 8),
+    (b[at + 8] as number) | ((b[at + 9] as number) << 8), (b[at + 10] as number) | ((b[at + 11] as number) << 8), (b[at + 12] as number) | ((b[at + 13] as number) << 8), (b[at + 14] as number) | ((b[at + 15] as number) << 8),
+  );
 }
 
 /** True when two message ids hold the same bytes. */

@@ -4,13 +4,13 @@ import type { MeshStats } from './mesh-stats.js';
 import { MessageCache } from './message-cache.js';
 import type { Neighbor } from './neighbor.js';
 import type { MeshTuning } from './options.js';
-import type { SeenCache } from './seen-cache.js';
+import type { SeenIds } from './seen-ids.js';
 import { idKey } from './seen-cache.js';
 
 /** What tree broadcast needs from the mesh. @internal */
 export interface TreeHost {
   readonly limits: FrameLimits;
-  readonly seen: SeenCache;
+  readonly seen: SeenIds;
   readonly stats: MeshStats;
   readonly neighbors: ReadonlyMap<string, Neighbor>;
   sendExtension(to: Neighbor, kind: number, payload: unknown): boolean;
@@ -89,7 +89,10 @@ export class TreeBroadcast {
       else if (n.send(frame)) sent += 1;
     }
     this.host.stats.relayed += sent;
-    this.cache.add(key, { origin, frame, depth, from: from?.peerId });
+    // A relayed frame is a view into the bytes it arrived in (a batch of frames, maybe): the cache
+    // keeps a copy then, so that it holds no more than the frames' own bytes.
+    const kept = frame.byteLength * 2 < frame.buffer.byteLength ? frame.slice() : frame;
+    this.cache.add(key, { origin, frame: kept, depth, from: from?.peerId });
     return sent;
   }
 

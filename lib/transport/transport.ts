@@ -12,7 +12,11 @@ export interface LinkCloseInfo {
   readonly remote: boolean;
 }
 
-/** Receives inbound frames of one link. */
+/**
+ * Receives inbound frames of one link. The receiver owns each frame it is handed: a transport
+ * never hands the same bytes to two receivers, nor reads or reuses them afterwards (a relay
+ * rewrites a frame's hop fields in place and forwards it).
+ */
 export type FrameReceiver = (frame: Uint8Array) => void;
 
 /**

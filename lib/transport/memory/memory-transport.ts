@@ -172,9 +172,12 @@ export class MemoryLink implements Link {
     const batch = this.outbox.splice(0, n);
     const net = this.owner.network;
     const reachable = net.reachable(this.owner.peerId, this.remotePeerId);
-    for (const frame of batch) {
+    for (const sent of batch) {
       const delay = net.fate();
       if (delay < 0 || !reachable) continue;
+      // The receiver owns what it is handed (a relay rewrites hop fields in place), as with a
+      // real network: never the sender's own bytes, which it may be sending to others too.
+      const frame = sent.slice();
       if (delay === 0) this.peer.arrive(frame);
       else setTimeout(() => this.peer.arrive(frame), delay).unref?.();
     }
