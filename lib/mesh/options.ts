@@ -70,7 +70,7 @@ export interface MeshTuning extends ChunkTuning {
    * Tree mode: message ids owed to a lazy link are sent together once per this many ms (one
    * IHAVE frame per link and interval, as Plumtree does), not one frame per message; 0 = at the
    * end of each event-loop turn. Payloads never wait for it: only recovery after a loss does.
-   * @defaultValue 20
+   * @defaultValue 100
    */
   readonly lazyPushMs: number;
   /** Tree mode: senders whose spanning trees are remembered. @defaultValue 1_024 */
@@ -166,7 +166,7 @@ export const defaultMeshTuning: MeshTuning = Object.freeze({
   idleTimeoutMs: 10_000,
   exploreIntervalMs: 30_000,
   graftTimeoutMs: 500,
-  lazyPushMs: 20,
+  lazyPushMs: 100,
   treeMaxSources: 1_024,
   messageCacheBytes: 8 * 1024 * 1024,
   messageCacheTtlMs: 30_000,
