@@ -5,7 +5,7 @@ import { MessageCache } from './message-cache.js';
 import type { Neighbor } from './neighbor.js';
 import type { MeshTuning } from './options.js';
 import type { SeenIds } from './seen-ids.js';
-import { idKey } from './seen-cache.js';
+import { idKey, idKeyAt } from './seen-cache.js';
 
 /** What tree broadcast needs from the mesh. @internal */
 export interface TreeHost {
@@ -64,6 +64,12 @@ export class TreeBroadcast {
   private readonly lazy = new Map<string, Set<string>>();
   /** sender → the neighbour its last first-arriving payload came from. */
   private readonly parents = new Map<string, string>();
+  /**
+   * sender → the most hops any of its payloads had travelled when cached here: a bound that lets
+   * an IHAVE of a seen id skip the cache lookup when it cannot offer a shorter path. Bounded like
+   * the trees; a sender forgotten and heard again may miss one optimisation, nothing else.
+   */
+  private readonly deepest = new Map<string, number>();
   private readonly missing = new Map<string, Missing>();
   private readonly owed = new Map<Neighbor, Owed>();
   private flushTimer: NodeJS.Timeout | undefined;
@@ -93,6 +99,11 @@ export class TreeBroadcast {
     // keeps a copy then, so that it holds no more than the frames' own bytes.
     const kept = frame.byteLength * 2 < frame.buffer.byteLength ? frame.slice() : frame;
     this.cache.add(key, { origin, frame: kept, depth, from: from?.peerId });
+    const deepest = this.deepest.get(origin);
+    if (deepest === undefined || deepest < depth) {
+      this.deepest.set(origin, depth);
+      if (deepest === undefined && this.deepest.size > this.tuning.treeMaxSources) this.deepest.delete(this.deepest.keys().next().value as string);
+    }
     return sent;
   }
 
@@ -133,14 +144,17 @@ export class TreeBroadcast {
       const parent = this.parents.get(origin);
       // No tree link for this sender (a new link, or the parent is gone): nothing else will bring it.
       const orphan = this.active && (parent === undefined || !this.host.neighbors.has(parent));
+      // A seen id whose announced path cannot be shorter than any cached one of its sender costs one lookup.
+      const deepest = this.active ? (this.deepest.get(origin) ?? Infinity) : -Infinity;
       for (let at = 0; at < entries.length; at += IHAVE_ENTRY_BYTES) {
         from.received += 1;
-        const id = entries.subarray(at, at + 16);
-        const key = idKey(id);
-        if (this.host.seen.has(key)) {
-          this.maybeOptimize(from, id, key, ((entries[at + 16] as number) << 8) | (entries[at + 17] as number));
+        if (this.host.seen.hasAt(entries, at)) {
+          const travelled = ((entries[at + 16] as number) << 8) | (entries[at + 17] as number);
+          if (deepest - travelled >= OPTIMIZE_THRESHOLD) this.maybeOptimize(from, entries.subarray(at, at + 16), idKeyAt(entries, at), travelled);
           continue;
         }
+        const id = entries.subarray(at, at + 16);
+        const key = idKeyAt(entries, at);
         const m = this.missing.get(key);
         if (m !== undefined) {
           if (m.announcers.length < MAX_ANNOUNCERS && !m.announcers.includes(from.peerId)) m.announcers.push(from.peerId);
@@ -199,6 +213,7 @@ export class TreeBroadcast {
     this.cache.clear();
     this.lazy.clear();
     this.parents.clear();
+    this.deepest.clear();
   }
 
   private setParent(origin: string, peerId: string): void {

@@ -107,6 +107,38 @@ describe('tree broadcast (Plumtree, one tree per sender)', () => {
     for (const p of peers) expect(p.delivered.filter((x) => sameId(x.body.id, m.id))).toHaveLength(1);
   });
 
+  it('a lazy link that announces a shorter path takes over: the peer grafts it and prunes its old parent', async () => {
+    lab = new MeshLab();
+    const [a, b, c, d, e] = await lab.addMany(5, { ...tree, tuning: { ...tree.tuning, lazyPushMs: 5 } });
+    // A chain a-b-c-d, and e beside a and b: e hears a's messages from a first, so it prunes b,
+    // which gives b a lazy set for a's messages (new links of b join it).
+    for (const [x, y] of [[a, b], [b, c], [c, d], [a, e], [b, e]] as const) await lab.link(x!, y!);
+    const first = lab.flood(a!);
+    await waitFor(() => [b, c, d, e].every((p) => got(p!, first)), 'the first message everywhere');
+    await settle(40);
+    expect(d!.delivered.at(-1)?.hops).toBe(3);
+    // b-d joins lazy for a's messages: b's IHAVEs offer them to d at 2 hops, against 3 by c.
+    await lab.link(b!, d!);
+    const grafts = d!.mesh.stats.grafts;
+    let viaB: number | undefined;
+    for (let i = 0; i < 20 && viaB === undefined; i++) {
+      const m = lab.flood(a!);
+      await waitFor(() => got(d!, m), 'a message at d');
+      await settle(20);
+      const at = d!.delivered.find((x) => Buffer.compare(x.body.id, m.id) === 0);
+      if (at?.via === b!.peerId) viaB = at.hops;
+    }
+    expect(viaB).toBe(2);
+    expect(d!.mesh.stats.grafts).toBeGreaterThan(grafts);
+    // c was pruned: the next message reaches d once, from b.
+    const dups = d!.mesh.stats.duplicates;
+    const next = lab.flood(a!);
+    await waitFor(() => got(d!, next) && got(c!, next), 'the next message');
+    await settle(20);
+    expect(d!.delivered.filter((x) => Buffer.compare(x.body.id, next.id) === 0).map((x) => x.via)).toEqual([b!.peerId]);
+    expect(d!.mesh.stats.duplicates).toBe(dups);
+  });
+
   it('hop-limited messages are flooded, so hops N still reaches exactly the peers within N hops', async () => {
     const peers = await build();
     const src = peers[0]!;
