@@ -53,6 +53,48 @@ async function rawWsThroughput(): Promise<void> {
   }
 }
 
+/**
+ * The floor for one frame at a low rate: plain ws over TLS 1.3, one 100-byte message on each of
+ * 27 connections (the links of the N = 10 mesh-load graph) every 5 ms, each its own WebSocket
+ * message (nothing to batch). Prints CPU-µs (all threads, user + system) per message, sent and
+ * received, the cost a mesh-load frame cannot go below at 200 msg/s.
+ */
+async function rawWsAtRate(): Promise<void> {
+  const links = 27;
+  const ticks = 600;
+  const { certPem, keyPem } = await certificateFor(PeerIdentity.generate());
+  const server = createServer({ cert: certPem, key: keyPem, minVersion: 'TLSv1.3' });
+  const wss = new WebSocketServer({ server, perMessageDeflate: false, maxPayload: 65_536 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  let received = 0;
+  wss.on('connection', (ws) => ws.on('message', () => void ++received));
+  const url = `wss://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const clients = await Promise.all(
+    Array.from({ length: links }, async () => {
+      const c = new WebSocket(url, { rejectUnauthorized: false, perMessageDeflate: false });
+      await once(c, 'open');
+      return c;
+    }),
+  );
+  try {
+    const payload = Buffer.alloc(MESSAGE_BYTES, 7);
+    const cpu0 = process.cpuUsage();
+    const start = performance.now();
+    for (let i = 0; i < ticks; i++) {
+      for (const c of clients) c.send(payload);
+      const wait = start + ((i + 1) * 1000) / 200 - performance.now();
+      if (wait > 0.5) await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    while (received < links * ticks) await yieldTurn();
+    const cpu = process.cpuUsage(cpu0);
+    console.log(`ws-transport: raw ws over TLS 1.3, ${links} links, one ${MESSAGE_BYTES}-byte message per link every 5 ms: ${((cpu.user + cpu.system) / received).toFixed(1)} CPU-µs per message sent and received`);
+  } finally {
+    for (const c of clients) c.terminate();
+    wss.close();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
 async function linkedPair(): Promise<{ ab: Link; ba: Link; close: () => Promise<void>; dial: () => Promise<Link>; accept: () => Promise<Link> }> {
   const a = webSocketTransport()({ identity: PeerIdentity.generate() });
   const b = webSocketTransport()({ identity: PeerIdentity.generate() });
@@ -111,6 +153,7 @@ async function connectionSetup(): Promise<void> {
 /** Prints the WebSocket transport figures, one line each. */
 export async function run(): Promise<void> {
   await rawWsThroughput();
+  await rawWsAtRate();
   await linkThroughput();
   await connectionSetup();
 }
