@@ -86,13 +86,12 @@ export class Flooder {
   receive(from: Neighbor, frame: FloodFrame): void {
     const core = this.core;
     // Dedup before decode: a copy of a message seen before costs one lookup of the header's id.
-    if (frame.id !== undefined) {
-      const key = idKey(frame.id);
-      if (core.seen.has(key)) {
-        from.received += 1;
-        this.duplicate(from, frame, key, undefined);
-        return;
-      }
+    // (Mesh.onFrame's fast path took most of them already; what comes here is reported or new.)
+    const headerKey = frame.id === undefined ? undefined : idKey(frame.id);
+    if (headerKey !== undefined && core.seen.has(headerKey)) {
+      from.received += 1;
+      this.duplicate(from, frame, headerKey, undefined);
+      return;
     }
     const body = decodeIncoming(core, from, frame.body);
     if (body === undefined) return;
@@ -104,8 +103,9 @@ export class Flooder {
       core.violation(from, new PeerChannelError(ErrorCode.FRAME_SHAPE, 'a flood whose header id is not its body id'));
       return;
     }
-    const key = idKey(body.id);
-    if (core.seen.has(key)) {
+    // With a header id (equal to the body's, checked above) the seen lookup is done already.
+    const key = headerKey ?? idKey(body.id);
+    if (headerKey === undefined && core.seen.has(key)) {
       this.duplicate(from, frame, key, body);
       return;
     }
