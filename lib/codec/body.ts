@@ -1,7 +1,8 @@
 import { type PeerId, isPeerId } from '../identity/peer-id.js';
 import { ErrorCode, PeerChannelError } from '../errors/index.js';
 import { type FrameLimits, defaultFrameLimits } from './limits.js';
-import { pack, unpack } from './packr.js';
+import { pack, packr } from './packr.js';
+import { checkWireValue } from './wire-check.js';
 
 /** Length of a message id in bytes. */
 export const MESSAGE_ID_BYTES = 16;
@@ -104,17 +105,131 @@ function name(v: unknown, what: string, limits: FrameLimits): string {
   return v;
 }
 
+/** The last peer id read at one place of a body, by its bytes: the same origin decodes to the same string. */
+interface IdSlot {
+  readonly bytes: Uint8Array;
+  text: string;
+}
+
+const originSlot: IdSlot = { bytes: new Uint8Array(64), text: '' };
+const targetSlot: IdSlot = { bytes: new Uint8Array(64), text: '' };
+
+/** The peer id in `b[at..at+64]` (msgpack str8 payload), or undefined if those are not 64 lowercase hex digits. */
+function peerIdAt(b: Uint8Array, at: number, slot: IdSlot): PeerId | undefined {
+  const known = slot.bytes;
+  let same = slot.text !== '';
+  for (let i = 0; same && i < 64; i++) same = b[at + i] === known[i];
+  if (same) return slot.text as PeerId;
+  for (let i = 0; i < 64; i++) {
+    const c = b[at + i] as number;
+    if (c < 0x30 || (c > 0x39 && c < 0x61) || c > 0x66) return undefined;
+  }
+  const view = b.subarray(at, at + 64);
+  known.set(view);
+  slot.text = String.fromCharCode.apply(null, view as unknown as number[]);
+  return slot.text as PeerId;
+}
+
+/** An ASCII name of `length` bytes at `at`, or undefined if a byte is not printable ASCII. */
+function asciiAt(b: Uint8Array, at: number, length: number): string | undefined {
+  for (let i = at; i < at + length; i++) {
+    const c = b[i] as number;
+    if (c < 0x20 || c > 0x7e) return undefined;
+  }
+  return String.fromCharCode.apply(null, b.subarray(at, at + length) as unknown as number[]);
+}
+
+/**
+ * The common call body — [0, id as bin 16, origin as str8 64, target nil or str8 64, ASCII
+ * contract and operation, args, wantsReply (, 1)] — read field by field, with msgpackr only for
+ * the arguments; undefined for anything else, which {@link decodeBody} then reads in full.
+ *
+ * @remarks Runs only on bytes {@link checkWireValue} passed (one well-formed array, nothing
+ * after it). The arguments end where the one-byte trailing fields begin; if they do not (the
+ * fields are not what they must be), msgpackr finds bytes after the arguments and throws, and the
+ * full decode gives the error. Equal origins decode to one string, so maps keyed by it do not
+ * hash a new string per message.
+ */
+function decodeCallFast(b: Uint8Array, limits: FrameLimits): CallBody | undefined {
+  const end = b.length;
+  const fields = b[0];
+  if ((fields !== 0x98 && fields !== 0x99) || b[1] !== 0x00 || b[2] !== 0xc4 || b[3] !== MESSAGE_ID_BYTES || b[20] !== 0xd9 || b[21] !== 64) return undefined;
+  if (end < 90) return undefined;
+  const origin = peerIdAt(b, 22, originSlot);
+  if (origin === undefined) return undefined;
+  let at = 86;
+  let target: PeerId | null = null;
+  if (b[at] === 0xc0) {
+    at += 1;
+  } else {
+    if (b[at] !== 0xd9 || b[at + 1] !== 64 || at + 66 > end) return undefined;
+    const t = peerIdAt(b, at + 2, targetSlot);
+    if (t === undefined) return undefined;
+    target = t;
+    at += 66;
+  }
+  const names: string[] = [];
+  for (let k = 0; k < 2; k++) {
+    const tag = b[at] as number;
+    let length: number;
+    if (tag >= 0xa1 && tag <= 0xbf) {
+      length = tag - 0xa0;
+      at += 1;
+    } else if (tag === 0xd9) {
+      length = b[at + 1] as number;
+      at += 2;
+    } else {
+      return undefined;
+    }
+    if (length === 0 || length > limits.maxNameLength || at + length > end) return undefined;
+    const name = asciiAt(b, at, length);
+    if (name === undefined) return undefined;
+    names.push(name);
+    at += length;
+  }
+  const argsEnd = end - (fields === 0x99 ? 2 : 1);
+  const flag = b[argsEnd];
+  if ((flag !== 0xc2 && flag !== 0xc3) || (fields === 0x99 && b[end - 1] !== 0x01)) return undefined;
+  const tag = b[at] as number;
+  if (!((tag >= 0x90 && tag <= 0x9f) || tag === 0xdc || tag === 0xdd) || at >= argsEnd) return undefined;
+  let args: unknown;
+  try {
+    args = packr.unpack(b.subarray(at, argsEnd));
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(args) || args.length > limits.maxArgs) return undefined;
+  return {
+    type: 'call', id: b.subarray(4, 4 + MESSAGE_ID_BYTES), origin, target, contract: names[0] as string, operation: names[1] as string,
+    args, wantsReply: flag === 0xc3, trace: fields === 0x99,
+  };
+}
+
 /**
  * Decodes and validates a message body from an untrusted peer.
  *
  * @throws PeerChannelError `PC_ERR_FRAME_DECODE` or `PC_ERR_FRAME_SHAPE`.
  */
 export function decodeBody(data: Uint8Array, limits: FrameLimits = defaultFrameLimits): MessageBody {
+  checkWireValue(data, limits);
+  return decodeCallFast(data, limits) ?? decodeCheckedBody(data, limits);
+}
+
+/**
+ * {@link decodeBody} without its fast path for the common call body: every field through
+ * msgpackr, then validated. The reference the fast path is tested against.
+ * @internal
+ */
+export function decodeBodyInFull(data: Uint8Array, limits: FrameLimits = defaultFrameLimits): MessageBody {
+  checkWireValue(data, limits);
+  return decodeCheckedBody(data, limits);
+}
+
+function decodeCheckedBody(data: Uint8Array, limits: FrameLimits): MessageBody {
   let raw: unknown;
   try {
-    raw = unpack(data, limits);
+    raw = packr.unpack(data);
   } catch (cause) {
-    if (cause instanceof PeerChannelError) throw cause;
     throw new PeerChannelError(ErrorCode.FRAME_DECODE, 'message body is not valid msgpack', { cause });
   }
   if (!Array.isArray(raw)) throw shape('message body must be a tuple');
