@@ -1,4 +1,4 @@
-import { type PeerId, isPeerId } from '../identity/peer-id.js';
+import { type PeerId, isLowerHexCode, isPeerId } from '../identity/peer-id.js';
 import { ErrorCode, PeerChannelError } from '../errors/index.js';
 import { type FrameLimits, defaultFrameLimits } from './limits.js';
 import { pack, packr } from './packr.js';
@@ -120,10 +120,7 @@ function peerIdAt(b: Uint8Array, at: number, slot: IdSlot): PeerId | undefined {
   let same = slot.text !== '';
   for (let i = 0; same && i < 64; i++) same = b[at + i] === known[i];
   if (same) return slot.text as PeerId;
-  for (let i = 0; i < 64; i++) {
-    const c = b[at + i] as number;
-    if (c < 0x30 || (c > 0x39 && c < 0x61) || c > 0x66) return undefined;
-  }
+  for (let i = 0; i < 64; i++) if (!isLowerHexCode(b[at + i] as number)) return undefined;
   const view = b.subarray(at, at + 64);
   known.set(view);
   slot.text = String.fromCharCode.apply(null, view as unknown as number[]);
